@@ -1,0 +1,48 @@
+"""The classifier, introduced in chapter 3 (``03_modules``)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from xorlib import _checks
+
+
+class SimpleClassifier(nn.Module):
+    """A one-hidden-layer network: ``Linear -> tanh -> Linear``, returning logits.
+
+    Args:
+        num_inputs: features per sample (2 for XOR).
+        num_hidden: hidden units.
+        num_outputs: logits per sample (1 for a binary classifier).
+
+    Shape:
+        input ``(N, num_inputs)`` -> output ``(N, num_outputs)``.
+    """
+
+    def __init__(self, num_inputs: int = 2, num_hidden: int = 4, num_outputs: int = 1) -> None:
+        super().__init__()
+        num_inputs = _checks.positive_int("num_inputs", num_inputs)
+        num_hidden = _checks.positive_int("num_hidden", num_hidden)
+        num_outputs = _checks.positive_int("num_outputs", num_outputs)
+        self.linear1 = nn.Linear(num_inputs, num_hidden)
+        self.act_fn = nn.Tanh()
+        self.linear2 = nn.Linear(num_hidden, num_outputs)
+
+    @property
+    def sizes(self) -> dict[str, int]:
+        """The layer sizes that rebuild this architecture."""
+        return {
+            "num_inputs": self.linear1.in_features,
+            "num_hidden": self.linear1.out_features,
+            "num_outputs": self.linear2.out_features,
+        }
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 2 or x.shape[1] != self.linear1.in_features:
+            raise ValueError(
+                f"expected input of shape (N, {self.linear1.in_features}), got {tuple(x.shape)}"
+            )
+        x = self.linear1(x)  # (N, hidden)
+        x = self.act_fn(x)
+        return self.linear2(x)  # (N, outputs): logits, no sigmoid

@@ -1,0 +1,114 @@
+"""Training loops, introduced in chapters 5 and 6 (``05_optimization``, ``06_training``).
+
+``train_model`` is the classic loop over a DataLoader. ``train_fast`` does the
+same SGD on tensors that already sit on the device: it draws each batch by
+slicing a fresh random permutation, which removes the per-sample Python work
+that dominates a model this small.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+from torch.utils.data import DataLoader
+from tqdm.std import tqdm
+
+from xorlib import _checks
+from xorlib.data import check_xy
+from xorlib.device import module_device
+
+
+def _progress(num_epochs: int, enabled: bool) -> tqdm:
+    # Plain text on stdout, redrawn every tenth of the run: the same characters
+    # on every machine (no rates or times), and no widget state in the notebook.
+    return tqdm(
+        total=num_epochs,
+        disable=not enabled,
+        file=sys.stdout,
+        ascii=" #",
+        ncols=60,
+        mininterval=0,
+        miniters=max(1, num_epochs // 10),
+        bar_format="epoch {n_fmt:>3}/{total_fmt} |{bar}|",
+    )
+
+
+def train_model(
+    model: nn.Module,
+    loader: DataLoader,
+    num_epochs: int = 100,
+    lr: float = 0.1,
+    progress: bool = True,
+) -> list[float]:
+    """Train ``model`` with SGD and BCEWithLogitsLoss over ``loader``.
+
+    Batches are moved to the model's device. Returns the mean loss of each epoch.
+    """
+    num_epochs = _checks.non_negative_int("num_epochs", num_epochs)
+    lr = _checks.number("lr", lr, positive=True)
+    if len(loader) == 0:
+        raise ValueError("the loader yields no batches (is its dataset empty?)")
+    device = module_device(model)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    loss_fn = nn.BCEWithLogitsLoss()
+    history = []
+    model.train()
+    with _progress(num_epochs, progress) as bar:
+        for _ in range(num_epochs):
+            total = torch.zeros((), device=device)
+            for X, y in loader:
+                X, y = X.to(device), y.to(device)
+                logits = model(X).squeeze(dim=1)  # (B, 1) -> (B,)
+                loss = loss_fn(logits, y.float())
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                total += loss.detach()  # no .item(): it would wait for the GPU every step
+            history.append(total / len(loader))
+            bar.update()
+    return torch.stack(history).tolist() if history else []
+
+
+def train_fast(
+    model: nn.Module,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    num_epochs: int = 100,
+    batch_size: int = 128,
+    lr: float = 0.1,
+    seed: int = 0,
+) -> list[float]:
+    """Same SGD as ``train_model``, drawing batches by slicing tensors on the device.
+
+    Each epoch takes a fresh random permutation of the ``N`` samples and cuts it
+    into batches of ``batch_size`` (the last may be smaller). Returns the mean
+    loss of each epoch.
+
+    Shape:
+        ``X``: ``(N, num_inputs)``, ``y``: ``(N,)`` of 0/1.
+    """
+    num_epochs = _checks.non_negative_int("num_epochs", num_epochs)
+    batch_size = _checks.positive_int("batch_size", batch_size)
+    lr = _checks.number("lr", lr, positive=True)
+    check_xy(X, y, getattr(model, "sizes", {}).get("num_inputs"))
+    device = module_device(model)
+    X, y = X.to(device), y.to(device).float()  # moved once, not every step
+    params = list(model.parameters())
+    generator = torch.Generator(device=device).manual_seed(seed)
+    history = []
+    model.train()
+    for _ in range(num_epochs):
+        perm = torch.randperm(len(X), generator=generator, device=device)
+        total = torch.zeros((), device=device)
+        # X[perm] is one gather per epoch; split() then returns views, not copies.
+        for xb, yb in zip(X[perm].split(batch_size), y[perm].split(batch_size), strict=True):
+            loss = F.binary_cross_entropy_with_logits(model(xb).view(-1), yb)
+            grads = torch.autograd.grad(loss, params)  # no .grad fields to zero
+            with torch.no_grad():
+                torch._foreach_add_(params, grads, alpha=-lr)  # SGD: p -= lr * grad, one call for all
+                total += loss
+        history.append(total / -(-len(X) // batch_size))  # ceil(N / batch_size) batches
+    return torch.stack(history).tolist() if history else []
