@@ -19,6 +19,13 @@ def positive_int(name: str, value: object) -> int:
     return int(value)
 
 
+def integer(name: str, value: object) -> int:
+    """Return ``value`` if it is an int of any sign (a seed), else raise a clear error."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    return int(value)
+
+
 def non_negative_int(name: str, value: object) -> int:
     """Return ``value`` if it is an int >= 0, else raise a clear error."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):

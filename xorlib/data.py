@@ -27,6 +27,7 @@ class XORDataset(Dataset):
         super().__init__()
         self.size = _checks.positive_int("size", size)
         self.std = _checks.number("std", std)
+        seed = None if seed is None else _checks.integer("seed", seed)
         generator = None if seed is None else torch.Generator().manual_seed(seed)
         corners = torch.randint(0, 2, (self.size, 2), generator=generator).float()  # (size, 2)
         self.y = (corners.sum(dim=1) == 1).long()  # exactly one coordinate is 1
@@ -50,6 +51,7 @@ def make_loader(
 ) -> DataLoader:
     """Wrap ``dataset`` in a DataLoader whose shuffling repeats run to run (seeded generator)."""
     batch_size = _checks.positive_int("batch_size", batch_size)
+    seed = _checks.integer("seed", seed)
     if len(dataset) == 0:
         raise ValueError("cannot make a loader over an empty dataset (len(dataset) == 0)")
     return DataLoader(
@@ -66,6 +68,8 @@ def check_xy(X: torch.Tensor, y: torch.Tensor, num_inputs: int | None = None) ->
         raise TypeError(f"X and y must be tensors, got {type(X).__name__} and {type(y).__name__}")
     if X.dim() != 2 or len(X) == 0:
         raise ValueError(f"X must have shape (N, features) with N >= 1, got {tuple(X.shape)}")
+    if not X.is_floating_point():
+        raise TypeError(f"X must hold floating-point features, got dtype {X.dtype}")
     if num_inputs is not None and X.shape[1] != num_inputs:
         raise ValueError(f"X has {X.shape[1]} features per sample but the model expects {num_inputs}")
     if y.shape != (len(X),):

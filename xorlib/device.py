@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from xorlib import _checks
+
 
 def get_device(prefer: str | None = None) -> torch.device:
     """Return the device to compute on: CUDA when present, else the CPU.
@@ -26,12 +28,20 @@ def get_device(prefer: str | None = None) -> torch.device:
     """
     if prefer is None:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(prefer)
+    if not isinstance(prefer, str | torch.device):
+        raise TypeError(f"prefer must be None, a string or a torch.device, got {type(prefer).__name__}")
+    try:
+        device = torch.device(prefer)
+    except RuntimeError:  # torch's message lists every device type it knows
+        raise ValueError(f"unknown device {prefer!r}; expected None, 'cpu', 'cuda' or 'cuda:N'") from None
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(
             f"device {prefer!r} was asked for, but this machine has no CUDA GPU "
             "(torch.cuda.is_available() is False); use get_device() to fall back to the CPU"
         )
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise ValueError(f"device {prefer!r} was asked for, but this machine has "
+                         f"{torch.cuda.device_count()} CUDA GPU(s), numbered from 0")
     return device
 
 
@@ -70,6 +80,8 @@ def time_matmul(n: int = 5000, device: torch.device | str = "cpu", repeats: int 
     On CUDA the GPU runs asynchronously, so each product is bracketed by CUDA
     events and the host waits (synchronizes) before reading them.
     """
+    n = _checks.positive_int("n", n)
+    repeats = _checks.positive_int("repeats", repeats)
     device = torch.device(device)
     x = torch.randn(n, n, generator=torch.Generator().manual_seed(0)).to(device)
     x @ x  # warm-up: first call pays for library loading and caches

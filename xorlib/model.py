@@ -39,6 +39,9 @@ class SimpleClassifier(nn.Module):
         }
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"expected a tensor of shape (N, {self.linear1.in_features}), "
+                            f"got {type(x).__name__}")
         if x.dim() != 2 or x.shape[1] != self.linear1.in_features:
             raise ValueError(
                 f"expected input of shape (N, {self.linear1.in_features}), got {tuple(x.shape)}"

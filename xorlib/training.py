@@ -21,7 +21,8 @@ from xorlib.data import check_xy
 from xorlib.device import module_device
 
 
-def _progress(num_epochs: int, enabled: bool) -> tqdm:
+def progress_bar(num_epochs: int, enabled: bool = True) -> tqdm:
+    """A text progress bar over epochs; call ``.update()`` once per epoch."""
     # Plain text on stdout, redrawn every tenth of the run: the same characters
     # on every machine (no rates or times), and no widget state in the notebook.
     return tqdm(
@@ -46,20 +47,24 @@ def train_model(
     """Train ``model`` with SGD and BCEWithLogitsLoss over ``loader``.
 
     Batches are moved to the model's device. Returns the mean loss of each epoch.
+    The first batch is checked (shapes, features, 0/1 labels) before any step.
     """
     num_epochs = _checks.non_negative_int("num_epochs", num_epochs)
     lr = _checks.number("lr", lr, positive=True)
     if len(loader) == 0:
         raise ValueError("the loader yields no batches (is its dataset empty?)")
+    num_inputs = getattr(model, "sizes", {}).get("num_inputs")
     device = module_device(model)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     loss_fn = nn.BCEWithLogitsLoss()
     history = []
     model.train()
-    with _progress(num_epochs, progress) as bar:
-        for _ in range(num_epochs):
+    with progress_bar(num_epochs, progress) as bar:
+        for epoch in range(num_epochs):
             total = torch.zeros((), device=device)
-            for X, y in loader:
+            for step, (X, y) in enumerate(loader):
+                if epoch == step == 0:  # one cheap check (on the CPU), not one sync per batch
+                    check_xy(X, y, num_inputs)
                 X, y = X.to(device), y.to(device)
                 logits = model(X).squeeze(dim=1)  # (B, 1) -> (B,)
                 loss = loss_fn(logits, y.float())

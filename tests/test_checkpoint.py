@@ -1,0 +1,263 @@
+"""Checkpoints: round trip, refusal of unsafe pickles, clear errors on damage, atomic saves."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import pickle
+import random
+from pathlib import Path
+
+import pytest
+import torch
+
+import xorlib
+import xorlib.checkpoint
+from xorlib import SimpleClassifier, load_checkpoint, predict, save_checkpoint
+
+
+def trained(num_hidden: int = 4, seed: int = 0) -> SimpleClassifier:
+    """A model whose weights differ from a fresh one's (a short, seeded training run)."""
+    torch.manual_seed(seed)
+    model = SimpleClassifier(num_hidden=num_hidden)
+    data = xorlib.XORDataset(64, seed=seed)
+    xorlib.train_fast(model, data.X, data.y, num_epochs=5, batch_size=16)
+    return model
+
+
+def same_weights(a: torch.nn.Module, b: torch.nn.Module) -> bool:
+    sa, sb = a.state_dict(), b.state_dict()
+    return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+# --- round trip ------------------------------------------------------------------------------------
+
+def test_round_trip_gives_equal_weights_and_predictions(tmp_path: Path) -> None:
+    model = trained(num_hidden=6)
+    path = save_checkpoint(model, tmp_path / "model.pt")
+    assert path == tmp_path / "model.pt"
+    loaded = load_checkpoint(path)
+    assert isinstance(loaded, SimpleClassifier) and loaded.sizes == model.sizes
+    assert same_weights(model, loaded)
+    X = xorlib.XORDataset(200, seed=1).X
+    assert torch.equal(predict(model, X), predict(loaded, X))
+    assert torch.equal(model(X), loaded(X))
+
+
+def test_round_trip_into_a_given_model(tmp_path: Path) -> None:
+    model = trained()
+    save_checkpoint(model, tmp_path / "m.pt")
+    target = SimpleClassifier()
+    assert not same_weights(model, target)
+    assert load_checkpoint(tmp_path / "m.pt", target) is target
+    assert same_weights(model, target)
+
+
+def test_file_holds_architecture_versions_and_plain_data(tmp_path: Path) -> None:
+    model = trained(num_hidden=3)
+    save_checkpoint(model, tmp_path / "m.pt")
+    payload = torch.load(tmp_path / "m.pt", weights_only=True)  # loads: no objects beyond plain data
+    assert payload["format"] == xorlib.checkpoint.FORMAT
+    assert payload["sizes"] == {"num_inputs": 2, "num_hidden": 3, "num_outputs": 1}
+    assert payload["xorlib_version"] == xorlib.__version__
+    assert payload["torch_version"] == str(torch.__version__) and type(payload["torch_version"]) is str
+    assert set(payload["state_dict"]) == {"linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias"}
+
+
+def test_saved_file_permissions_follow_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        save_checkpoint(SimpleClassifier(), tmp_path / "m.pt")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "m.pt").stat().st_mode & 0o777 == 0o644
+
+
+# --- unsafe pickles --------------------------------------------------------------------------------
+
+class Payload:
+    """Unpickling this calls ``marker.touch()``: a stand-in for arbitrary code."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple:
+        return (pathlib.Path.touch, (self.marker,))
+
+
+def write_malicious(path: Path, marker: Path, how: str) -> None:
+    if how == "torch.save":  # a zip checkpoint that looks like ours apart from the payload
+        torch.save({"format": xorlib.checkpoint.FORMAT, "sizes": Payload(marker)}, path)
+    else:  # a bare pickle stream
+        path.write_bytes(pickle.dumps(Payload(marker)))
+
+
+@pytest.mark.parametrize("how", ["torch.save", "pickle"])
+def test_malicious_pickle_is_refused_and_never_runs(tmp_path: Path, how: str) -> None:
+    # First prove the payload is live: an unsafe load does create its marker.
+    probe = tmp_path / "probe-marker"
+    write_malicious(tmp_path / "probe.pt", probe, how)
+    if how == "torch.save":
+        torch.load(tmp_path / "probe.pt", weights_only=False)
+    else:
+        pickle.loads((tmp_path / "probe.pt").read_bytes())
+    assert probe.exists()
+
+    marker = tmp_path / "marker"
+    write_malicious(tmp_path / "evil.pt", marker, how)
+    with pytest.raises(ValueError, match=r"refusing to load .*evil\.pt: it is corrupt or holds objects"):
+        load_checkpoint(tmp_path / "evil.pt")
+    assert not marker.exists()
+
+
+# --- damaged files ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", range(5))
+def test_random_bytes_give_a_clear_error(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    path = tmp_path / "noise.pt"
+    path.write_bytes(bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 4000))))
+    with pytest.raises(ValueError, match=r"noise\.pt.* corrupt"):
+        load_checkpoint(path)
+
+
+def test_empty_file_gives_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "empty.pt").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"is not a readable checkpoint \(truncated or corrupt\?\)"):
+        load_checkpoint(tmp_path / "empty.pt")
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.1, 0.99])
+def test_truncated_checkpoint_gives_a_clear_error(tmp_path: Path, keep: float) -> None:
+    data = save_checkpoint(trained(), tmp_path / "good.pt").read_bytes()
+    (tmp_path / "cut.pt").write_bytes(data[: int(len(data) * keep)])
+    with pytest.raises(ValueError, match=r"cut\.pt is not a readable checkpoint \(truncated or corrupt\?\)"):
+        load_checkpoint(tmp_path / "cut.pt")
+
+
+def test_corrupted_bytes_never_escape_as_other_errors(tmp_path: Path) -> None:
+    # Flipped bytes may land in a weight (the file still loads) or break the structure: then ValueError.
+    data = save_checkpoint(trained(), tmp_path / "good.pt").read_bytes()
+    rng, refused = random.Random(0), 0
+    for _ in range(60):
+        damaged = bytearray(data)
+        for _ in range(rng.randint(1, 20)):
+            damaged[rng.randrange(len(damaged))] = rng.getrandbits(8)
+        (tmp_path / "bad.pt").write_bytes(bytes(damaged))
+        try:
+            load_checkpoint(tmp_path / "bad.pt")
+        except ValueError:
+            refused += 1
+    assert refused > 30
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"no checkpoint at .*absent\.pt"):
+        load_checkpoint(tmp_path / "absent.pt")
+
+
+def test_plain_state_dict_is_not_an_xorlib_checkpoint(tmp_path: Path) -> None:
+    torch.save(SimpleClassifier().state_dict(), tmp_path / "sd.pt")
+    with pytest.raises(ValueError, match=r"not an xorlib checkpoint \(expected format 'xorlib-checkpoint-v1"):
+        load_checkpoint(tmp_path / "sd.pt")
+
+
+def test_malformed_sizes(tmp_path: Path) -> None:
+    bad = {"format": xorlib.checkpoint.FORMAT, "sizes": {"num_hidden": 0}, "state_dict": {}}
+    torch.save(bad, tmp_path / "bad.pt")
+    with pytest.raises(ValueError, match=r"has malformed layer sizes: expected positive ints"):
+        load_checkpoint(tmp_path / "bad.pt")
+
+
+# --- architecture mismatch -------------------------------------------------------------------------
+
+def test_loading_into_a_different_architecture_names_keys_and_shapes(tmp_path: Path) -> None:
+    save_checkpoint(trained(num_hidden=4), tmp_path / "h4.pt")
+    wider = SimpleClassifier(num_hidden=8)
+    before = {k: v.clone() for k, v in wider.state_dict().items()}
+    with pytest.raises(ValueError, match=r"linear1\.weight: checkpoint \(4, 2\) vs model \(8, 2\)") as info:
+        load_checkpoint(tmp_path / "h4.pt", wider)
+    assert "linear2.weight: checkpoint (1, 4) vs model (1, 8)" in str(info.value)
+    assert "linear2.bias" not in str(info.value)  # only the keys that differ are named
+    assert all(torch.equal(v, before[k]) for k, v in wider.state_dict().items())  # left untouched
+
+
+def test_load_into_something_that_is_not_a_module(tmp_path: Path) -> None:
+    save_checkpoint(SimpleClassifier(), tmp_path / "m.pt")
+    with pytest.raises(TypeError, match=r"model must be an nn\.Module \(or None\), got dict"):
+        load_checkpoint(tmp_path / "m.pt", {})
+
+
+def test_save_something_that_is_not_a_simple_classifier(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match=r"save_checkpoint expects a SimpleClassifier, got Linear"):
+        save_checkpoint(torch.nn.Linear(2, 1), tmp_path / "m.pt")
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- atomic saves ----------------------------------------------------------------------------------
+
+class Interrupted(Exception):
+    pass
+
+
+def half_write_then_fail(error: BaseException):
+    real_save = torch.save
+
+    def save(obj: object, f) -> None:  # write part of a real checkpoint, then die
+        real_save(obj, f)
+        f.truncate(f.tell() // 2)
+        raise error
+
+    return save
+
+
+@pytest.mark.parametrize("error", [Interrupted("disk full"), KeyboardInterrupt()])
+def test_interrupted_write_keeps_the_previous_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  error: BaseException) -> None:
+    target = tmp_path / "model.pt"
+    first = trained(seed=0)
+    save_checkpoint(first, target)
+    good = target.read_bytes()
+
+    monkeypatch.setattr(xorlib.checkpoint.torch, "save", half_write_then_fail(error))
+    with pytest.raises(type(error)):
+        save_checkpoint(trained(seed=1), target)
+    monkeypatch.undo()
+
+    assert target.read_bytes() == good
+    assert same_weights(load_checkpoint(target), first)
+    assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]  # no temporary file left behind
+
+
+def test_failed_rename_keeps_the_previous_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "model.pt"
+    save_checkpoint(trained(seed=0), target)
+    good = target.read_bytes()
+
+    def replace(src: str, dst: str) -> None:
+        assert Path(src).stat().st_size > 0  # the complete temporary file existed at this point
+        raise OSError("rename failed")
+
+    monkeypatch.setattr(xorlib.checkpoint.os, "replace", replace)
+    with pytest.raises(OSError, match="rename failed"):
+        save_checkpoint(trained(seed=1), target)
+    monkeypatch.undo()
+
+    assert target.read_bytes() == good
+    assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]
+
+
+def test_interrupted_first_save_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(xorlib.checkpoint.torch, "save", half_write_then_fail(Interrupted()))
+    with pytest.raises(Interrupted):
+        save_checkpoint(SimpleClassifier(), tmp_path / "model.pt")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_overwrites_with_the_new_model(tmp_path: Path) -> None:
+    target = tmp_path / "model.pt"
+    save_checkpoint(trained(seed=0), target)
+    second = trained(seed=1, num_hidden=5)
+    save_checkpoint(second, target)
+    assert same_weights(load_checkpoint(target), second)
+    assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]

@@ -1,0 +1,147 @@
+"""Exploring training, introduced in chapter 8 (``08_decision_boundaries``).
+
+The logic behind the chapter's interactive panel and its animation: retrain a
+small model from a few settings, keep snapshots of its decision boundary, and
+draw them. The widgets themselves live in the notebook. Every run is seeded,
+so the same settings always give the same pictures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import torch
+from matplotlib.animation import FuncAnimation
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.figure import Figure
+
+from xorlib import _checks, plot
+from xorlib.data import XORDataset
+from xorlib.evaluation import accuracy
+from xorlib.model import SimpleClassifier
+from xorlib.training import train_fast
+
+EXTENT = (-0.5, 1.5, -0.5, 1.5)  # the square plot.boundary_image covers
+# Text symbols for the animation's buttons, replacing matplotlib's Font Awesome icons (a CDN stylesheet).
+# U+FE0E asks for the plain-text glyph, not an emoji.
+_BUTTONS = {"minus": "&minus;", "fast-backward": "|&#9664;&#xFE0E;", "step-backward": "&#9664;&#xFE0E;|",
+            "play fa-flip-horizontal": "&#9664;&#xFE0E;", "pause": "&#10074;&#10074;",
+            "play": "&#9654;&#xFE0E;", "step-forward": "|&#9654;&#xFE0E;",
+            "fast-forward": "&#9654;&#xFE0E;|", "plus": "+"}
+
+
+def make_data(std: float = 0.1, seed: int = 0, size: int = 200) -> tuple[torch.Tensor, torch.Tensor]:
+    """The samples every function here trains on: ``XORDataset(size, std, seed)``'s ``X`` and ``y``."""
+    data = XORDataset(size, std=std, seed=_checks.non_negative_int("seed", seed))
+    return data.X, data.y
+
+
+def train_with_snapshots(hidden: int, lr: float, std: float, num_epochs: int, batch_size: int,
+                         seed: int = 0, every: int = 10, size: int = 200
+                         ) -> tuple[SimpleClassifier, list[float], list[tuple[int, torch.Tensor]]]:
+    """Train ``SimpleClassifier(2, hidden, 1)`` on ``make_data(std, seed, size)`` with ``train_fast``.
+
+    Returns the model, the loss of each epoch, and snapshots ``(epoch, P(class 1) grid)`` from
+    ``plot.boundary_image``: at epoch 0, every ``every`` epochs, and at the last epoch.
+    """
+    hidden = _checks.positive_int("hidden", hidden)
+    batch_size = _checks.positive_int("batch_size", batch_size)
+    num_epochs = _checks.non_negative_int("num_epochs", num_epochs)
+    every = _checks.positive_int("every", every)
+    lr = _checks.number("lr", lr, positive=True)
+    X, y = make_data(std, seed, size)
+    with torch.random.fork_rng(devices=[]):  # seeded init that leaves the caller's global RNG alone
+        torch.manual_seed(seed)
+        model = SimpleClassifier(2, hidden, 1)
+    losses: list[float] = []
+    snapshots = [(0, plot.boundary_image(model))]
+    while len(losses) < num_epochs:
+        chunk = min(every, num_epochs - len(losses))
+        # a fresh shuffling stream per chunk, the same on every run
+        losses += train_fast(model, X, y, chunk, batch_size, lr, seed=seed * 100_003 + len(losses))
+        snapshots.append((len(losses), plot.boundary_image(model)))
+    return model, losses, snapshots
+
+
+def _draw(ax: plt.Axes, prob: torch.Tensor) -> list:
+    """Draw a P(class 1) grid as in ``plot.decision_boundary``; return the artists to remove later."""
+    cmap = LinearSegmentedColormap.from_list("xor", [plot.CLASS_COLORS[0], "#ffffff", plot.CLASS_COLORS[1]])
+    artists = [ax.imshow(prob, origin="lower", extent=EXTENT, cmap=cmap, vmin=0, vmax=1, alpha=0.6)]
+    if prob.min() < 0.5 < prob.max():  # a 0.5 contour exists (else matplotlib warns)
+        artists.append(ax.contour(prob, levels=[0.5], extent=EXTENT, colors="#333333", linewidths=1))
+    return artists
+
+
+def boundary_animation(snapshots: Sequence[tuple[int, torch.Tensor]], X: torch.Tensor, y: torch.Tensor,
+                       interval: int = 200) -> FuncAnimation:
+    """Animate the snapshots of ``train_with_snapshots`` over the samples ``X``, ``y``.
+
+    The figure is closed at once (a notebook would otherwise also show it as a still image);
+    render the animation with ``animation_html``.
+    """
+    if not snapshots:
+        raise ValueError("boundary_animation needs at least one snapshot, got none")
+    fig, ax = plt.subplots(figsize=plot.FIGSIZE, dpi=plot.DPI)
+    artists = _draw(ax, snapshots[0][1])
+    plot._scatter(ax, X, y)
+
+    def update(i: int) -> list:
+        for artist in artists:
+            artist.remove()
+        artists[:] = _draw(ax, snapshots[i][1])
+        ax.set_title(f"epoch {snapshots[i][0]}")
+        return artists
+
+    update(0)
+    fig.tight_layout()
+    plt.close(fig)
+    return FuncAnimation(fig, update, frames=len(snapshots), interval=interval, repeat=False)
+
+
+def animation_html(anim: FuncAnimation) -> str:
+    """Self-contained, deterministic HTML for ``anim``: no CDN link, and an id derived from the frames."""
+    html = anim.to_jshtml(default_mode="once")
+    html = re.sub(r"<link[^>]*>\s*", "", html)  # the Font Awesome stylesheet from a CDN
+    html = re.sub(r'<i class="fa fa-([a-z -]+)"></i>', lambda m: _BUTTONS[m.group(1)], html)
+    random_id = re.search(r'id="_anim_img([0-9a-f]+)"', html).group(1)  # uuid4 changes every call
+    stable_id = hashlib.sha256(html.replace(random_id, "").encode()).hexdigest()[:32]
+    plt.close(anim._fig)
+    return html.replace(random_id, stable_id)
+
+
+def small_multiples(hidden_sizes: Sequence[int], lr: float = 0.5, std: float = 0.1, num_epochs: int = 100,
+                    batch_size: int = 32, seed: int = 0, size: int = 200) -> Figure:
+    """Train one model per hidden size (same data, same seed) and draw their boundaries side by side.
+
+    One axes per size (a single size also gets ``decision_boundary``'s colorbar).
+    """
+    if len(hidden_sizes) == 0:
+        raise ValueError("small_multiples needs at least one hidden size")
+    fig, axes = plt.subplots(1, len(hidden_sizes), figsize=(3.2 * len(hidden_sizes), 3.4), dpi=plot.DPI,
+                             squeeze=False)
+    X, y = make_data(std, seed, size)
+    for ax, hidden in zip(axes[0], hidden_sizes, strict=True):
+        model, _, _ = train_with_snapshots(hidden, lr, std, num_epochs, batch_size, seed,
+                                           every=num_epochs or 1, size=size)
+        acc = accuracy(model, [(X, y)])
+        plot.decision_boundary(model, X, y, title=f"{hidden} hidden: {acc:.0%} correct", ax=ax)
+    fig.tight_layout()
+    return fig
+
+
+def explore(hidden: int, lr: float, std: float, num_epochs: int, batch_size: int, seed: int = 0,
+            size: int = 200) -> Figure:
+    """Retrain from these settings; return the decision boundary and the loss curve side by side."""
+    model, losses, _ = train_with_snapshots(hidden, lr, std, num_epochs, batch_size, seed,
+                                            every=num_epochs or 1, size=size)
+    X, y = make_data(std, seed, size)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8.5, 3.8), dpi=plot.DPI)
+    plot.decision_boundary(model, X, y, title=f"accuracy {accuracy(model, [(X, y)]):.0%}", ax=left)
+    right.plot(range(1, len(losses) + 1), losses)
+    right.set(xlabel="epoch", ylabel="mean BCE loss", title="training loss")
+    right.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
