@@ -35,7 +35,7 @@ _BUTTONS = {"minus": "&minus;", "fast-backward": "|&#9664;&#xFE0E;", "step-backw
 
 def make_data(std: float = 0.1, seed: int = 0, size: int = 200) -> tuple[torch.Tensor, torch.Tensor]:
     """The samples every function here trains on: ``XORDataset(size, std, seed)``'s ``X`` and ``y``."""
-    data = XORDataset(size, std=std, seed=_checks.non_negative_int("seed", seed))
+    data = XORDataset(size, std=std, seed=_checks.integer("seed", seed))
     return data.X, data.y
 
 
@@ -51,7 +51,7 @@ def train_with_snapshots(hidden: int, lr: float, std: float, num_epochs: int, ba
     batch_size = _checks.positive_int("batch_size", batch_size)
     num_epochs = _checks.non_negative_int("num_epochs", num_epochs)
     every = _checks.positive_int("every", every)
-    lr = _checks.number("lr", lr, positive=True)
+    lr, seed = _checks.number("lr", lr, positive=True), _checks.integer("seed", seed)
     X, y = make_data(std, seed, size)
     with torch.random.fork_rng(devices=[]):  # seeded init that leaves the caller's global RNG alone
         torch.manual_seed(seed)
@@ -68,6 +68,7 @@ def train_with_snapshots(hidden: int, lr: float, std: float, num_epochs: int, ba
 
 def _draw(ax: plt.Axes, prob: torch.Tensor) -> list:
     """Draw a P(class 1) grid as in ``plot.decision_boundary``; return the artists to remove later."""
+    prob = prob.numpy()  # matplotlib takes arrays; a tensor triggers a numpy DeprecationWarning
     cmap = LinearSegmentedColormap.from_list("xor", [plot.CLASS_COLORS[0], "#ffffff", plot.CLASS_COLORS[1]])
     artists = [ax.imshow(prob, origin="lower", extent=EXTENT, cmap=cmap, vmin=0, vmax=1, alpha=0.6)]
     if prob.min() < 0.5 < prob.max():  # a 0.5 contour exists (else matplotlib warns)
@@ -85,7 +86,7 @@ def boundary_animation(snapshots: Sequence[tuple[int, torch.Tensor]], X: torch.T
     if not snapshots:
         raise ValueError("boundary_animation needs at least one snapshot, got none")
     fig, ax = plt.subplots(figsize=plot.FIGSIZE, dpi=plot.DPI)
-    artists = _draw(ax, snapshots[0][1])
+    artists: list = []
     plot._scatter(ax, X, y)
 
     def update(i: int) -> list:

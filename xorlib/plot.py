@@ -74,8 +74,9 @@ def decision_boundary(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
     prob = boundary_image(model)
     cmap = LinearSegmentedColormap.from_list("xor", [CLASS_COLORS[0], "#ffffff", CLASS_COLORS[1]])
     extent = (-0.5, 1.5, -0.5, 1.5)
-    image = ax.imshow(prob, origin="lower", extent=extent, cmap=cmap, vmin=0, vmax=1, alpha=0.6)
-    ax.contour(prob, levels=[0.5], extent=extent, colors="#333333", linewidths=1)
+    image = ax.imshow(prob.numpy(), origin="lower", extent=extent, cmap=cmap, vmin=0, vmax=1, alpha=0.6)
+    if prob.min() < 0.5 < prob.max():  # an untrained model may not cross 0.5 anywhere
+        ax.contour(prob.numpy(), levels=[0.5], extent=extent, colors="#333333", linewidths=1)
     _scatter(ax, X, y)
     ax.set_title(title)
     if ax.get_subplotspec() is not None and len(fig.axes) == 1:

@@ -1,0 +1,93 @@
+"""xorlib.explore: snapshots, the animation's HTML, small multiples and the panel figure (no browser)."""
+
+from __future__ import annotations
+
+import re
+
+import matplotlib.pyplot as plt
+import pytest
+import torch
+from matplotlib.figure import Figure
+
+from xorlib import explore
+from xorlib.model import SimpleClassifier
+
+SETTINGS = dict(hidden=4, lr=0.5, std=0.1, num_epochs=7, batch_size=16, size=40)  # tiny: fast tests
+
+
+@pytest.fixture(autouse=True)
+def _one_thread_and_no_figures_left():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a model this small only loses time to thread hand-offs
+    yield
+    torch.set_num_threads(threads)
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def run():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return explore.train_with_snapshots(**SETTINGS, seed=0, every=3)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_snapshots_every_few_epochs_plus_start_and_end(run) -> None:
+    model, losses, snapshots = run
+    assert isinstance(model, SimpleClassifier) and model.sizes["num_hidden"] == 4
+    assert len(losses) == 7
+    assert [epoch for epoch, _ in snapshots] == [0, 3, 6, 7]
+    for _, prob in snapshots:
+        assert prob.shape == (200, 200) and prob.dtype == torch.float32
+        assert 0 <= prob.min() and prob.max() <= 1
+
+
+def test_snapshots_repeat_for_a_seed_and_leave_the_global_rng_alone(run) -> None:
+    torch.manual_seed(5)
+    expected = torch.rand(2)
+    torch.manual_seed(5)
+    _, losses, snapshots = explore.train_with_snapshots(**SETTINGS, seed=0, every=3)
+    assert torch.equal(torch.rand(2), expected)
+    assert losses == run[1]
+    assert all(torch.equal(a, b) for (_, a), (_, b) in zip(snapshots, run[2], strict=True))
+    _, other, _ = explore.train_with_snapshots(**SETTINGS, seed=1, every=3)
+    assert other != losses
+
+
+def test_bad_settings_raise_clear_errors() -> None:
+    with pytest.raises(ValueError, match="every"):
+        explore.train_with_snapshots(**SETTINGS, every=0)
+    with pytest.raises(TypeError, match="hidden"):
+        explore.train_with_snapshots(**{**SETTINGS, "hidden": 2.5})
+    with pytest.raises(ValueError, match="lr"):
+        explore.train_with_snapshots(**{**SETTINGS, "lr": 0})
+    with pytest.raises(ValueError, match="snapshot"):
+        explore.boundary_animation([], *explore.make_data())
+
+
+def test_animation_html_is_self_contained_and_deterministic(run) -> None:
+    X, y = explore.make_data(std=0.1, seed=0, size=40)
+    open_figures = plt.get_fignums()
+    html = explore.animation_html(explore.boundary_animation(run[2], X, y))
+    assert plt.get_fignums() == open_figures  # nothing left to show as a still image
+    assert len(re.findall(r'frames\[\d+\] = "data:image/png;base64,', html)) == len(run[2])
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.IGNORECASE)
+    assert "<link" not in html and 'class="fa' not in html
+    assert 'value="once"' in html and re.search(r'value="once"\s+id="[^"]+"\s+checked', html)
+    again = explore.animation_html(explore.boundary_animation(run[2], X, y))
+    assert again == html
+
+
+def test_small_multiples_draws_one_axes_per_hidden_size() -> None:
+    fig = explore.small_multiples([1, 3], lr=0.5, num_epochs=3, batch_size=16, size=40)
+    assert isinstance(fig, Figure)
+    assert len(fig.axes) == 2
+    assert [ax.get_title().split()[0] for ax in fig.axes] == ["1", "3"]
+
+
+def test_explore_returns_boundary_and_loss_curve() -> None:
+    fig = explore.explore(hidden=3, lr=0.5, std=0.2, num_epochs=4, batch_size=16, seed=2, size=40)
+    assert isinstance(fig, Figure) and len(fig.axes) >= 2
+    assert len(fig.axes[1].lines[0].get_xdata()) == 4  # one loss per epoch

@@ -1,0 +1,154 @@
+"""Many XOR models trained at once, introduced in chapter 6 (``06_training``).
+
+A model this small leaves the machine idle: each SGD step is a few tiny
+operations. ``sweep`` stacks the weights of a whole grid of models (hidden
+sizes x learning rates x seeds) into a few tensors and trains them together
+with batched matrix products. Smaller models are padded to the largest hidden
+size; a mask zeroes the padded units' outgoing weights, so they add nothing to
+the output and receive no gradient. Model ``(hidden, lr, seed)`` starts from
+the weights of ``torch.manual_seed(seed); SimpleClassifier(2, hidden, 1)`` and
+sees the batches of ``train_fast(..., seed=seed)``, so it follows that single
+run up to float rounding.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import torch
+from matplotlib.figure import Figure
+from torch.nn import functional as F
+
+from xorlib import _checks
+from xorlib.data import check_xy
+from xorlib.model import SimpleClassifier
+
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442")
+MARKERS = ("o", "^", "s", "D", "v", "P", "X", "*")
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Trained weights of ``M = len(hidden_sizes) * len(lrs) * len(seeds)`` models, in nn.Linear layout.
+
+    Model ``m = (i * len(lrs) + j) * len(seeds) + k`` has ``hidden_sizes[i]`` units,
+    learning rate ``lrs[j]`` and seed ``seeds[k]``; so ``values.view(len(hidden_sizes),
+    len(lrs), len(seeds))`` turns any per-model tensor into the grid. ``H = max(hidden_sizes)``.
+    """
+
+    hidden_sizes: tuple[int, ...]
+    lrs: tuple[float, ...]
+    seeds: tuple[int, ...]
+    hidden: torch.Tensor  # (M,) int64: each model's real hidden size
+    lr: torch.Tensor  # (M,)
+    seed: torch.Tensor  # (M,) int64
+    W1: torch.Tensor  # (M, H, 2); rows past a model's hidden size are padding
+    b1: torch.Tensor  # (M, H)
+    W2: torch.Tensor  # (M, H); zero on padding
+    b2: torch.Tensor  # (M,)
+    losses: torch.Tensor  # (M, num_epochs): mean training loss of each epoch
+
+    @torch.no_grad()
+    def logits(self, X: torch.Tensor) -> torch.Tensor:
+        """Every model's logits for ``X``. Shape: ``X`` ``(N, 2)`` -> ``(M, N)``."""
+        check_xy(X, torch.zeros(len(X)), 2)
+        X = X.to(self.W1.device)
+        mask = torch.arange(self.W1.shape[1], device=X.device) < self.hidden[:, None]  # (M, H)
+        h = torch.tanh(torch.einsum("nf,mhf->mnh", X, self.W1) + self.b1[:, None])  # (M, N, H)
+        return torch.einsum("mnh,mh->mn", h, self.W2 * mask) + self.b2[:, None]
+
+    def accuracy(self, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Fraction of ``(X, y)`` each model classifies correctly. Shape: ``(N, 2), (N,)`` -> ``(M,)``."""
+        check_xy(X, y, 2)
+        correct = (self.logits(X) >= 0).long() == y.to(self.W1.device)  # (M, N); logit >= 0 <=> p >= 0.5
+        return correct.float().mean(dim=1).cpu()
+
+    def model(self, m: int) -> SimpleClassifier:
+        """Model ``m`` as a ``SimpleClassifier`` with only its real hidden units (on the CPU)."""
+        m = _checks.non_negative_int("m", m)
+        if m >= len(self.hidden):
+            raise ValueError(f"model index must be < {len(self.hidden)}, got {m}")
+        h = int(self.hidden[m])
+        net = SimpleClassifier(2, h, 1)
+        state = {"linear1.weight": self.W1[m, :h], "linear1.bias": self.b1[m, :h],
+                 "linear2.weight": self.W2[m, None, :h], "linear2.bias": self.b2[m, None]}
+        net.load_state_dict({k: v.detach().cpu() for k, v in state.items()})
+        return net
+
+    def success_table(self, X: torch.Tensor, y: torch.Tensor, threshold: float = 0.99) -> SuccessTable:
+        """Share of seeds whose test accuracy is >= ``threshold``, per (hidden size, lr)."""
+        threshold = _checks.number("threshold", threshold)
+        hits = (self.accuracy(X, y) >= threshold).float()  # (M,)
+        rates = hits.view(len(self.hidden_sizes), len(self.lrs), len(self.seeds)).mean(dim=2)
+        return SuccessTable(self.hidden_sizes, self.lrs, len(self.seeds), threshold, rates)
+
+
+@dataclass(frozen=True)
+class SuccessTable:
+    """Success rates ``(len(hidden_sizes), len(lrs))``; ``str()`` prints them as a text table."""
+
+    hidden_sizes: tuple[int, ...]
+    lrs: tuple[float, ...]
+    num_seeds: int
+    threshold: float
+    rates: torch.Tensor
+
+    def __str__(self) -> str:
+        head = "hidden | " + " ".join(f"lr={lr:<6g}" for lr in self.lrs)
+        rows = [f"{h:>6} | " + " ".join(f"{r:>9.2f}" for r in row.tolist())
+                for h, row in zip(self.hidden_sizes, self.rates, strict=True)]
+        note = f"share of {self.num_seeds} seeds reaching test accuracy >= {self.threshold:g}"
+        return "\n".join([note, head, "-" * len(head), *rows])
+
+
+def _sizes(name: str, values: Sequence, check) -> tuple:
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence | range) or len(values) == 0:
+        raise TypeError(f"{name} must be a non-empty list or range, got {values!r}")
+    return tuple(check(name, v) for v in values)
+
+
+def sweep(hidden_sizes: Sequence[int], lrs: Sequence[float], seeds: Sequence[int], X: torch.Tensor,
+          y: torch.Tensor, num_epochs: int = 100, batch_size: int = 128) -> SweepResult:
+    """Train one ``SimpleClassifier(2, h, 1)`` per (hidden size, lr, seed), all at once, with SGD.
+
+    Each model minimises its own mean BCE-with-logits loss. Every epoch each
+    seed draws its own permutation of the samples (as ``train_fast`` does), and
+    all models with that seed share those batches. Runs on ``X``'s device.
+
+    Shape:
+        ``X``: ``(N, 2)``, ``y``: ``(N,)`` of 0/1.
+    """
+    hidden_sizes = _sizes("hidden_sizes", hidden_sizes, _checks.positive_int)
+    lrs = _sizes("lrs", lrs, lambda n, v: _checks.number(n, v, positive=True))
+    seeds = _sizes("seeds", seeds, _checks.non_negative_int)
+    num_epochs = _checks.non_negative_int("num_epochs", num_epochs)
+    batch_size = _checks.positive_int("batch_size", batch_size)
+    check_xy(X, y, 2)
+    dev, S, H, K = X.device, len(seeds), max(hidden_sizes), len(hidden_sizes) * len(lrs)
+    # Model k of seed s has hidden_sizes[k // len(lrs)] units and lr lrs[k % len(lrs)].
+    hidden = torch.tensor(hidden_sizes, device=dev).repeat_interleave(len(lrs))  # (K,)
+    lr = torch.tensor(lrs, device=dev).repeat(len(hidden_sizes))  # (K,)
+    mask = (torch.arange(H, device=dev)[:, None] < hidden).float()  # (H, K): 1 for real units
+    # Weights in a training layout: W1a (S, 3, H, K) holds x1, x2 and bias rows.
+    W1a, W2, b2 = torch.zeros(S, 3, H, K), torch.zeros(S, H, K), torch.zeros(S, K)
+    for s, seed in enumerate(seeds):
+        for i, h in enumerate(hidden_sizes):
+            g = torch.Generator().manual_seed(seed)  # the draws nn.Linear makes after manual_seed(seed)
+            w1, b1_, w2, b2_ = torch.empty(h, 2), torch.empty(h), torch.empty(1, h), torch.empty(1)
+            for w, b in ((w1, b1_), (w2, b2_)):
+                torch.nn.init.kaiming_uniform_(w, a=math.sqrt(5), generator=g)  # U(+-1/sqrt(fan_in))
+                torch.nn.init.uniform_(b, -1 / math.sqrt(w.shape[1]), 1 / math.sqrt(w.shape[1]), generator=g)
+            ks = slice(i * len(lrs), (i + 1) * len(lrs))  # this hidden size, every lr
+            W1a[s, :2, :h, ks], W1a[s, 2, :h, ks] = w1.T[:, :, None], b1_[:, None]
+            W2[s, :h, ks], b2[s, ks] = w2[0, :, None], b2_
+    W1a, W2, b2 = W1a.to(dev), W2.to(dev), b2.to(dev)
+    losses = _train(W1a, W2, b2, mask, lr, X, y, seeds, num_epochs, batch_size)  # (num_epochs, S, K)
+    flat = lambda t: t.movedim(0, -1).reshape(*t.shape[1:-1], K * S).movedim(-1, 0)  # noqa: E731 (S,..,K)->(K*S,..)
+    return SweepResult(
+        hidden_sizes, tuple(lrs), seeds, hidden.repeat_interleave(S), lr.repeat_interleave(S),
+        torch.tensor(seeds, device=dev).repeat(K), W1=flat(W1a[:, :2].permute(0, 2, 1, 3)).transpose(1, 2),
+        b1=flat(W1a[:, 2]), W2=flat(W2), b2=flat(b2), losses=flat(losses.movedim(0, -1)),
+    )
