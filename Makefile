@@ -5,7 +5,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg
 
 .PHONY: setup book test lint outputs lab bench clean
 
@@ -26,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check xorlib tests tools benchmarks chapters
 
 test: lint book
-	$(BIN)/python -m pytest -p no:cacheprovider $(NBVAL) tests chapters
+	$(BIN)/python -m pytest -p no:cacheprovider --nbval tests chapters
 
 outputs: $(STAMP)
 	$(BIN)/python tools/refresh_outputs.py

@@ -19,6 +19,8 @@ from xorlib.device import module_device
 
 CLASS_COLORS = ("#0072B2", "#E69F00")  # class 0 blue, class 1 orange (Okabe-Ito)
 MARKERS = ("o", "^")
+LINE_COLORS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9")  # Okabe-Ito, for curves
+LINE_STYLES = ("-", "--", "-.", ":")  # a second cue besides colour
 FIGSIZE = (4, 4)
 DPI = 100
 
@@ -46,8 +48,9 @@ def loss_curve(losses: Sequence[float] | Mapping[str, Sequence[float]], log: boo
     """Plot loss per epoch; pass a dict ``{label: losses}`` to compare runs."""
     runs = losses if isinstance(losses, Mapping) else {"training loss": losses}
     fig, ax = plt.subplots(figsize=(5, 3.2), dpi=DPI)
-    for label, values in runs.items():
-        ax.plot(range(1, len(values) + 1), values, label=label)
+    for i, (label, values) in enumerate(runs.items()):
+        ax.plot(range(1, len(values) + 1), values, label=label,
+                color=LINE_COLORS[i % len(LINE_COLORS)], linestyle=LINE_STYLES[i % len(LINE_STYLES)])
     ax.set_xlabel("epoch")
     ax.set_ylabel("mean BCE loss")
     if log:
