@@ -1,0 +1,39 @@
+"""The self-check exercises at the end of each chapter: one ``check_<chapter>_<what>`` per exercise.
+
+A checker takes the learner's answer (a value, a function or a class), prints ``Correct! ...`` and
+returns True, or prints ``Not yet: <hint>`` and returns False.
+"""
+
+from xorlib.exercises.ch01_ch02 import (
+    check_01_accumulation,
+    check_01_gradient,
+    check_02_device_of,
+    check_02_gflops,
+)
+from xorlib.exercises.ch03_ch04 import (
+    check_03_count_parameters,
+    check_03_module_list,
+    check_04_batch_shape,
+    check_04_circles_dataset,
+    check_04_last_batch_size,
+)
+from xorlib.exercises.ch05_ch06 import (
+    check_05_bce,
+    check_05_training_step,
+    check_06_epoch_count,
+    check_06_train_loop,
+)
+from xorlib.exercises.ch07_ch08 import (
+    check_07_accuracy,
+    check_07_eval_mode,
+    check_08_linear_boundary,
+    check_08_probability_grid,
+)
+
+__all__ = [
+    "check_01_accumulation", "check_01_gradient", "check_02_device_of", "check_02_gflops",
+    "check_03_count_parameters", "check_03_module_list", "check_04_batch_shape", "check_04_circles_dataset",
+    "check_04_last_batch_size", "check_05_bce", "check_05_training_step", "check_06_epoch_count",
+    "check_06_train_loop", "check_07_accuracy", "check_07_eval_mode", "check_08_linear_boundary",
+    "check_08_probability_grid",
+]

@@ -1,0 +1,114 @@
+"""Exercises for chapter 5 (``05_optimization``) and chapter 6 (``06_training``)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch.nn import functional as F
+
+from xorlib.data import XORDataset, make_loader
+from xorlib.exercises._verdict import (
+    _call,
+    _checker,
+    _close,
+    _compare,
+    _kind,
+    _number,
+    _require,
+    _same_params,
+    _tensor,
+)
+from xorlib.model import SimpleClassifier
+from xorlib.training import train_model
+
+# Chapter 5: optimization
+
+_STEP_HINT = "the logits are (N, 1): .squeeze(1) them to match y (N,); the target must be float: y.float()"
+
+
+@_checker("zero_grad, forward, loss, backward, step: the order of every training step.")
+def check_05_training_step(fn: Callable) -> None:
+    """``fn(model, optimizer, X, y)`` does one SGD step on ``BCEWithLogitsLoss`` and returns the loss as a
+    float. ``X`` is ``(N, 2)``, ``y`` ``(N,)`` int64 labels as in ``XORDataset``."""
+    _kind(fn, callable(fn), "a function step(model, optimizer, X, y) returning a float")
+    data = XORDataset(64, seed=0)
+    model = SimpleClassifier(2, 4, 1)
+    ref = copy.deepcopy(model)
+    opt, ref_opt = torch.optim.SGD(model.parameters(), lr=0.5), torch.optim.SGD(ref.parameters(), lr=0.5)
+    for i in range(2):
+        before = copy.deepcopy(model)
+        loss = _call(fn, model, opt, data.X.clone(), data.y.clone(), hint=_STEP_HINT)
+        logits = ref(data.X).squeeze(1)
+        ref_loss = F.binary_cross_entropy_with_logits(logits, data.y.float())
+        ref_opt.zero_grad()
+        ref_loss.backward()
+        ref_opt.step()
+        _require(not _same_params(before, model),
+                 "the parameters did not change: call loss.backward() then optimizer.step(), and "
+                 "optimizer.zero_grad() before backward (not between backward and step)")
+        _compare(_number(loss), ref_loss.item(),
+                 [(F.binary_cross_entropy_with_logits(logits.sigmoid(), data.y.float()).item(),
+                   "BCEWithLogitsLoss applies the sigmoid itself: give it the raw logits")],
+                 "return the loss of this batch, computed before the step")
+        hint = ("the first step was right but the second was not: did you zero the gradients? backward() "
+                "adds to .grad" if i else
+                "the parameters moved unlike one SGD step on BCEWithLogitsLoss()(logits, y.float())")
+        _require(_same_params(model, ref), hint)
+        _require(isinstance(loss, float), f"return loss.item(), a Python float, not a {type(loss).__name__}")
+
+
+@_checker("Log-sigmoid never overflows: for any logit, the loss stays finite.")
+def check_05_bce(fn: Callable) -> None:
+    """``fn(logits, targets)`` returns the mean binary cross-entropy of ``(N,)`` logits against ``(N,)``
+    float 0/1 targets, like ``F.binary_cross_entropy_with_logits``, and stays finite for logits of +-100."""
+    _kind(fn, callable(fn), "a function fn(logits, targets) returning a 0-dim tensor")
+    for z, t in ((3 * torch.randn(8), torch.randint(0, 2, (8,)).float()),
+                 (torch.tensor([100.0, -100, 100, -100, 30, -30]), torch.tensor([0.0, 1, 1, 0, 1, 0]))):
+        got, want = _tensor(_call(fn, z.clone(), t.clone())), F.binary_cross_entropy_with_logits(z, t)
+        per_sample = F.binary_cross_entropy_with_logits(z, t, reduction="none")
+        _require(not _close(got, per_sample), "average the per-sample losses: return their mean")
+        _require(got.shape == (), f"return a single number (a 0-dim tensor), got shape {tuple(got.shape)}")
+        _require(bool(torch.isfinite(got)), "overflow: for logits of +-100, sigmoid rounds to exactly 0 or 1 "
+                 "(or exp(100) overflows), so a log gives inf or nan. Stable form: "
+                 "max(z, 0) - z*y + log1p(exp(-|z|))")
+        _compare(got, want, [(per_sample.sum(), "average over the samples, don't sum")],
+                 "loss = mean of -[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))]")
+
+
+# Chapter 6: training
+
+
+@_checker("ceil(2500 / 128) = 20 steps: 19 full batches and one of 68.")
+def check_06_epoch_count(answer: Any) -> None:
+    """2500 samples, ``batch_size=128``, default DataLoader: how many optimizer steps make one epoch?"""
+    _compare(_number(answer, answer=True), 20,
+             [(19, "the last, smaller batch (2500 - 19 * 128 = 68 samples) is a step too (no drop_last)"),
+              (2500 / 128, "count whole batches, rounding up: math.ceil(2500 / 128)"),
+              (2500, "one step per batch, not per sample")],
+             "one step per batch: how many batches of 128 cover 2500 samples?")
+
+
+@_checker("The loop matches xorlib.train_model step for step.")
+def check_06_train_loop(fn: Callable) -> None:
+    """``fn(model, loader, num_epochs, lr)`` trains with SGD on ``BCEWithLogitsLoss`` and returns a list with
+    each epoch's mean batch loss."""
+    _kind(fn, callable(fn), "a function train(model, loader, num_epochs, lr) returning a list of floats")
+    data = XORDataset(256, seed=0)
+    model = SimpleClassifier(2, 4, 1)
+    ref, before = copy.deepcopy(model), copy.deepcopy(model)
+    got = _call(fn, model, make_loader(data, 64, seed=0), 3, 0.1, hint=_STEP_HINT)
+    want = train_model(ref, make_loader(data, 64, seed=0), 3, 0.1, progress=False)
+    _require(isinstance(got, (list, tuple)), f"return a list of losses, got {type(got).__name__}")
+    got = [_number(v) for v in got]
+    _require(len(got) != 12, "that is one loss per batch; average them into one value per epoch")
+    _require(len(got) == 3, f"return one mean loss per epoch: 3 values for num_epochs=3, got {len(got)}")
+    _require(not _same_params(before, model),
+             "the parameters did not move: call loss.backward() and optimizer.step() for every batch")
+    _require(_same_params(model, ref),
+             "the trained parameters differ from plain SGD(model.parameters(), lr=lr) on BCEWithLogitsLoss: "
+             "check zero_grad before backward, and that the loss gets the raw logits")
+    _compare(got, want, [([4 * v for v in want], "average the batch losses of an epoch; you summed them")],
+             "each value should be the mean of that epoch's batch losses (loss.item() before each step)")
