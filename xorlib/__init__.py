@@ -10,6 +10,7 @@ from xorlib.data import XORDataset, make_loader
 from xorlib.device import MatmulTiming, get_device, module_device, provenance, time_matmul
 from xorlib.evaluation import accuracy, predict
 from xorlib.model import SimpleClassifier
+from xorlib.sweep import SuccessTable, SweepResult, success_rate_plot, sweep
 from xorlib.training import train_fast, train_model
 
 __version__ = "1.0.0"
@@ -19,4 +20,5 @@ __all__ = [
     "exercises", "explore", "get_device", "load_checkpoint", "make_loader", "model", "module_device", "plot",
     "predict",
     "provenance", "save_checkpoint", "time_matmul", "train_fast", "train_model", "training",
+    "SuccessTable", "SweepResult", "success_rate_plot", "sweep",
 ]

@@ -8,7 +8,7 @@ size; a mask zeroes the padded units' outgoing weights, so they add nothing to
 the output and receive no gradient. Model ``(hidden, lr, seed)`` starts from
 the weights of ``torch.manual_seed(seed); SimpleClassifier(2, hidden, 1)`` and
 sees the batches of ``train_fast(..., seed=seed)``, so it follows that single
-run up to float rounding.
+run up to float rounding (which many epochs can amplify).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.figure import Figure
-from torch.nn import functional as F
 
 from xorlib import _checks
 from xorlib.data import check_xy
@@ -49,13 +48,14 @@ class SweepResult:
     b1: torch.Tensor  # (M, H)
     W2: torch.Tensor  # (M, H); zero on padding
     b2: torch.Tensor  # (M,)
-    losses: torch.Tensor  # (M, num_epochs): mean training loss of each epoch
 
     @torch.no_grad()
     def logits(self, X: torch.Tensor) -> torch.Tensor:
         """Every model's logits for ``X``. Shape: ``X`` ``(N, 2)`` -> ``(M, N)``."""
-        check_xy(X, torch.zeros(len(X)), 2)
-        X = X.to(self.W1.device)
+        if not isinstance(X, torch.Tensor) or X.dim() != 2 or X.shape[1] != 2:
+            got = tuple(X.shape) if isinstance(X, torch.Tensor) else type(X).__name__
+            raise ValueError(f"X must be a tensor of shape (N, 2), got {got}")
+        X = X.to(self.W1.device, torch.float32)
         mask = torch.arange(self.W1.shape[1], device=X.device) < self.hidden[:, None]  # (M, H)
         h = torch.tanh(torch.einsum("nf,mhf->mnh", X, self.W1) + self.b1[:, None])  # (M, N, H)
         return torch.einsum("mnh,mh->mn", h, self.W2 * mask) + self.b2[:, None]
@@ -72,10 +72,11 @@ class SweepResult:
         if m >= len(self.hidden):
             raise ValueError(f"model index must be < {len(self.hidden)}, got {m}")
         h = int(self.hidden[m])
-        net = SimpleClassifier(2, h, 1)
+        with torch.device("meta"):  # no memory and no random draws: the weights come from the sweep
+            net = SimpleClassifier(2, h, 1)
         state = {"linear1.weight": self.W1[m, :h], "linear1.bias": self.b1[m, :h],
                  "linear2.weight": self.W2[m, None, :h], "linear2.bias": self.b2[m, None]}
-        net.load_state_dict({k: v.detach().cpu() for k, v in state.items()})
+        net.load_state_dict({k: v.detach().cpu().clone() for k, v in state.items()}, assign=True)
         return net
 
     def success_table(self, X: torch.Tensor, y: torch.Tensor, threshold: float = 0.99) -> SuccessTable:
@@ -97,7 +98,7 @@ class SuccessTable:
     rates: torch.Tensor
 
     def __str__(self) -> str:
-        head = "hidden | " + " ".join(f"lr={lr:<6g}" for lr in self.lrs)
+        head = "hidden | " + " ".join(f"{f'lr={lr:g}':>9}" for lr in self.lrs)
         rows = [f"{h:>6} | " + " ".join(f"{r:>9.2f}" for r in row.tolist())
                 for h, row in zip(self.hidden_sizes, self.rates, strict=True)]
         note = f"share of {self.num_seeds} seeds reaching test accuracy >= {self.threshold:g}"
@@ -114,9 +115,25 @@ def sweep(hidden_sizes: Sequence[int], lrs: Sequence[float], seeds: Sequence[int
           y: torch.Tensor, num_epochs: int = 100, batch_size: int = 128) -> SweepResult:
     """Train one ``SimpleClassifier(2, h, 1)`` per (hidden size, lr, seed), all at once, with SGD.
 
-    Each model minimises its own mean BCE-with-logits loss. Every epoch each
-    seed draws its own permutation of the samples (as ``train_fast`` does), and
-    all models with that seed share those batches. Runs on ``X``'s device.
+    Each model minimises its own mean BCE-with-logits loss. Shuffling is per
+    seed: every epoch each seed draws its own permutation of the samples (as
+    ``train_fast(..., seed=seed)`` does), and the models with that seed share
+    those batches. Deterministic for given arguments; runs on ``X``'s device.
+
+    Args:
+        hidden_sizes: hidden units of the models, e.g. ``range(1, 9)``.
+        lrs: SGD learning rates, each > 0.
+        seeds: seeds (ints >= 0) for the initial weights and the shuffling.
+        X: training inputs.
+        y: training labels.
+        num_epochs: passes over the data.
+        batch_size: samples per SGD step (the last batch of an epoch may be smaller).
+
+    Returns:
+        The trained weights of all ``len(hidden_sizes) * len(lrs) * len(seeds)`` models.
+
+    Raises:
+        TypeError, ValueError: an argument has the wrong type or value.
 
     Shape:
         ``X``: ``(N, 2)``, ``y``: ``(N,)`` of 0/1.
@@ -145,10 +162,55 @@ def sweep(hidden_sizes: Sequence[int], lrs: Sequence[float], seeds: Sequence[int
             W1a[s, :2, :h, ks], W1a[s, 2, :h, ks] = w1.T[:, :, None], b1_[:, None]
             W2[s, :h, ks], b2[s, ks] = w2[0, :, None], b2_
     W1a, W2, b2 = W1a.to(dev), W2.to(dev), b2.to(dev)
-    losses = _train(W1a, W2, b2, mask, lr, X, y, seeds, num_epochs, batch_size)  # (num_epochs, S, K)
-    flat = lambda t: t.movedim(0, -1).reshape(*t.shape[1:-1], K * S).movedim(-1, 0)  # noqa: E731 (S,..,K)->(K*S,..)
+    _train(W1a, W2, b2, mask, lr, X, y, seeds, num_epochs, batch_size)
+
+    def flat(t: torch.Tensor) -> torch.Tensor:  # (S, ..., K) -> (K * S, ...): model m = k * S + s
+        return t.movedim(-1, 0).reshape(K * S, *t.shape[1:-1])
+
     return SweepResult(
-        hidden_sizes, tuple(lrs), seeds, hidden.repeat_interleave(S), lr.repeat_interleave(S),
-        torch.tensor(seeds, device=dev).repeat(K), W1=flat(W1a[:, :2].permute(0, 2, 1, 3)).transpose(1, 2),
-        b1=flat(W1a[:, 2]), W2=flat(W2), b2=flat(b2), losses=flat(losses.movedim(0, -1)),
+        hidden_sizes, lrs, seeds, hidden.repeat_interleave(S), lr.repeat_interleave(S),
+        torch.tensor(seeds, device=dev).repeat(K), W1=flat(W1a[:, :2]).transpose(1, 2), b1=flat(W1a[:, 2]),
+        W2=flat(W2), b2=flat(b2),
     )
+
+
+def _train(W1a: torch.Tensor, W2: torch.Tensor, b2: torch.Tensor, mask: torch.Tensor, lr: torch.Tensor,
+           X: torch.Tensor, y: torch.Tensor, seeds: tuple[int, ...], num_epochs: int, batch_size: int,
+           ) -> None:
+    """SGD on the stacked weights, in place, with the gradients of each model's mean BCE written out."""
+    S, _, H, K = W1a.shape
+    X = X.float()
+    Xa = torch.cat([X, torch.ones(len(X), 1, device=X.device)], dim=1)  # (N, 3): the ones column adds b1
+    yf, W1v = y.float(), W1a.view(S, 3, H * K)
+    gens = [torch.Generator(device=X.device).manual_seed(seed) for seed in seeds]
+    lr_hk = lr.repeat(H)  # (H * K,): the lr of each column of W1v
+    for _ in range(num_epochs):
+        perm = torch.stack([torch.randperm(len(X), generator=g, device=X.device) for g in gens])  # (S, N)
+        for xb, yb in zip(Xa[perm].split(batch_size, 1), yf[perm].split(batch_size, 1), strict=True):
+            B, W2m = xb.shape[1], W2 * mask  # xb (S, B, 3), yb (S, B); masked: padding sends nothing
+            # h = tanh(x W1 + b1) (S, B, H, K), written as 2 sigmoid(2a) - 1: equal, and torch.tanh
+            # is several times slower than sigmoid on some CPUs.
+            h = torch.sigmoid(torch.bmm(xb, W1v).mul_(2)).mul_(2).sub_(1).view(S, B, H, K)
+            z = (h * W2m[:, None]).sum(dim=2) + b2[:, None]  # (S, B, K) logits
+            dz = (torch.sigmoid(z) - yb[..., None]) / B  # d(mean BCE)/dz, (S, B, K)
+            dh = dz[:, :, None] * W2m[:, None]  # (S, B, H, K): zero on padded units
+            da = torch.ops.aten.tanh_backward(dh, h)  # dh * (1 - h^2): back through tanh
+            W1v.addcmul_(torch.bmm(xb.transpose(1, 2), da.reshape(S, B, H * K)), lr_hk, value=-1)
+            W2.addcmul_((h * dz[:, :, None]).sum(dim=1) * mask, lr, value=-1)
+            b2.addcmul_(dz.sum(dim=1), lr, value=-1)
+
+
+def success_rate_plot(table: SuccessTable, title: str = "Which networks learn XOR?") -> Figure:
+    """One line per learning rate: success rate against hidden units (Okabe-Ito colours)."""
+    fig, ax = plt.subplots(figsize=(5, 3.2), dpi=100, layout="constrained")
+    for j, lr in enumerate(table.lrs):  # shrinking markers keep lines that coincide visible
+        ax.plot(table.hidden_sizes, table.rates[:, j].tolist(), color=OKABE_ITO[j % len(OKABE_ITO)],
+                marker=MARKERS[j % len(MARKERS)], markersize=max(9 - 1.5 * j, 3), label=f"lr = {lr:g}")
+    ax.set_xticks(table.hidden_sizes)
+    ax.set_ylim(-0.04, 1.04)
+    ax.set_xlabel("hidden units")
+    ax.set_ylabel(f"share with test acc >= {table.threshold:g}")
+    ax.set_title(title)
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3)
+    return fig

@@ -1,0 +1,110 @@
+"""Time three ways to train XOR classifiers, interleaved in one process.
+
+1. ``dataloader``: the tutorial loop, ``xorlib.train_model`` over ``make_loader(ds, 128)``;
+2. ``train_fast``: the same SGD on tensors sliced on the device;
+3. ``sweep``: 256 models (8 hidden sizes x 4 learning rates x 8 seeds) trained at once.
+
+Each path runs once to warm up, then ``--reps`` times in turn (the order rotates each
+round, so no path always runs right after another). Every single model must reach 100%
+accuracy on a fresh 500-sample test set. The last line is machine-readable:
+``speedup_vs_dataloader=<x> sweep_models=<n> sweep_time_vs_one_dataloader_run=<y>``.
+
+Run: ``.venv/bin/python benchmarks/bench.py [--reps 5] [--device cpu|cuda]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+
+import torch
+
+import xorlib
+
+HIDDEN_SIZES, LRS, SEEDS = range(1, 9), (0.03, 0.1, 0.3, 1.0), range(8)
+EPOCHS, BATCH, LR, HIDDEN = 100, 128, 0.1, 4  # the single run of chapter 6
+
+
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine(device: torch.device) -> str:
+    gpu = f", GPU {torch.cuda.get_device_name(device)}" if device.type == "cuda" else ""
+    return (f"machine: {cpu_name()}, {os.cpu_count()} cores, torch {torch.__version__}, "
+            f"{torch.get_num_threads()} threads, device {device.type}{gpu}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=5, help="timed rounds (default 5)")
+    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    args = parser.parse_args()
+    device = xorlib.get_device(args.device)
+    train, test = xorlib.XORDataset(2500, seed=0), xorlib.XORDataset(500, seed=1)  # test: fresh samples
+    X, y = train.X.to(device), train.y.to(device)
+
+    def single(fit: Callable[[xorlib.SimpleClassifier], object]) -> Callable[[], float]:
+        def run() -> float:
+            torch.manual_seed(0)
+            model = xorlib.SimpleClassifier(2, HIDDEN, 1).to(device)
+            fit(model)
+            return xorlib.accuracy(model, [(test.X, test.y)])
+        return run
+
+    def run_sweep() -> xorlib.SweepResult:
+        return xorlib.sweep(HIDDEN_SIZES, LRS, SEEDS, X, y, num_epochs=EPOCHS, batch_size=BATCH)
+
+    paths: dict[str, Callable[[], object]] = {
+        "dataloader": single(lambda m: xorlib.train_model(m, xorlib.make_loader(train, BATCH), EPOCHS, LR,
+                                                           progress=False)),
+        "train_fast": single(lambda m: xorlib.train_fast(m, X, y, EPOCHS, BATCH, LR, seed=0)),
+        "sweep": run_sweep,
+    }
+    print(machine(device))
+    times: dict[str, list[float]] = {name: [] for name in paths}
+    outputs = {name: [run()] for name, run in paths.items()}  # warm-up, kept for the checks
+    names = list(paths)
+    for rep in range(args.reps):
+        for name in names[rep % 3:] + names[:rep % 3]:  # rotate the order every round
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+            start = time.perf_counter()
+            out = paths[name]()
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+            times[name].append(time.perf_counter() - start)
+            outputs[name].append(out)
+
+    for name in ("dataloader", "train_fast"):
+        accs = outputs[name]
+        print(f"{name} test accuracy (500 fresh samples), every run: {min(accs):.3f}")
+        assert all(acc == 1.0 for acc in accs), f"{name} did not reach 100% test accuracy: {accs}"
+    result = outputs["sweep"][-1]
+    num_models = len(result.hidden)
+    print(result.success_table(test.X, test.y))
+
+    med = {name: statistics.median(t) for name, t in times.items()}
+    print(f"\n{'path':<12} {'models':>6} {'median s':>9} {'min s':>7} {'vs dataloader':>14}")
+    for name, n in (("dataloader", 1), ("train_fast", 1), ("sweep", num_models)):
+        print(f"{name:<12} {n:>6} {med[name]:>9.3f} {min(times[name]):>7.3f} "
+              f"{med[name] / med['dataloader']:>13.2f}x")
+    print(f"medians of {args.reps} interleaved runs after one warm-up each; "
+          f"sweep per model: {med['sweep'] / num_models * 1000:.1f} ms")
+    print(f"speedup_vs_dataloader={med['dataloader'] / med['train_fast']:.2f} sweep_models={num_models} "
+          f"sweep_time_vs_one_dataloader_run={med['sweep'] / med['dataloader']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
