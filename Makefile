@@ -22,7 +22,7 @@ book: $(STAMP)
 	@echo "Open file://$(CURDIR)/_build/html/index.html"
 
 lint: $(STAMP)
-	$(BIN)/ruff check xorlib tests tools benchmarks chapters
+	$(BIN)/ruff check xorlib tests tools benchmarks chapters _ext conftest.py
 
 test: lint book
 	$(BIN)/python -m pytest -p no:cacheprovider --nbval tests chapters

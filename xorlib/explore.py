@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from html import escape
 
 import matplotlib.pyplot as plt
 import torch
@@ -102,9 +103,12 @@ def boundary_animation(snapshots: Sequence[tuple[int, torch.Tensor]], X: torch.T
     return FuncAnimation(fig, update, frames=len(snapshots), interval=interval, repeat=False)
 
 
-def animation_html(anim: FuncAnimation) -> str:
-    """Self-contained, deterministic HTML for ``anim``: no CDN link, and an id derived from the frames."""
+def animation_html(anim: FuncAnimation, alt: str = "") -> str:
+    """Self-contained, deterministic HTML for ``anim``: no CDN link, an id derived from the frames,
+    and ``alt`` text on the frame image for readers who cannot see it."""
     html = anim.to_jshtml(default_mode="once")
+    alt_attr = f' alt="{escape(alt, quote=True)}"'
+    html = re.sub(r'(<img id="_anim_img[0-9a-f]+")', lambda m: m.group(1) + alt_attr, html)
     html = re.sub(r"<link[^>]*>\s*", "", html)  # the Font Awesome stylesheet from a CDN
     html = re.sub(r'<i class="fa fa-([a-z -]+)"></i>', lambda m: _BUTTONS[m.group(1)], html)
     random_id = re.search(r'id="_anim_img([0-9a-f]+)"', html).group(1)  # uuid4 changes every call

@@ -1,0 +1,337 @@
+"""The built website (_build/html, from `make book`) in a real browser: headless Chromium.
+
+Every page is opened from a local server and must load nothing from any other host, log no
+console errors, show every image (each with alt text), typeset every equation, and link only
+to files and anchors that exist. Navigation, search and the notebook downloads are exercised
+too, and a screenshot of the decision-boundary chapter is saved for maintainers.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+HTML = ROOT / "_build" / "html"
+SCREENSHOT = ROOT / "_build" / "screenshot-decision-boundaries.png"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+HOST = "127.0.0.1"
+CHROME_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+    "--no-first-run", "--disable-component-update", "--disable-sync", "--window-size=1280,2000",
+]
+PAGES = sorted(
+    p.relative_to(HTML).as_posix()
+    for p in HTML.rglob("*.html")
+    if not p.relative_to(HTML).parts[0].startswith("_")  # _static, _sources: assets, not pages
+) if HTML.is_dir() else []
+
+
+def toc_pages() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    return [f"{toc['root']}.html"] + [f"{c['file']}.html" for c in toc["chapters"]]
+
+
+# --- a local server and one browser for the whole module -------------------------------------------
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # no request lines on stderr
+        pass
+
+
+def serve(directory: Path) -> tuple[ThreadingHTTPServer, str]:
+    handler = functools.partial(QuietHandler, directory=str(directory))
+    server = ThreadingHTTPServer((HOST, 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://{HOST}:{server.server_address[1]}/"
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[str]:
+    """The base URL of _build/html, served on 127.0.0.1 at a free port."""
+    if not (HTML / "intro.html").is_file():
+        pytest.fail(f"{HTML} holds no built website: run `make book` first")
+    server, base = serve(HTML)
+    yield base
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
+    if missing:
+        reason = f"headless browser test needs chromium and chromedriver; missing: {', '.join(missing)}"
+        if os.environ.get("XORCOURSE_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason + " (XORCOURSE_REQUIRE_BROWSER=1)")
+        pytest.skip(reason)
+    os.environ["SE_OFFLINE"] = "true"  # selenium-manager must never download anything
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in CHROME_ARGS:
+        options.add_argument(arg)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+    driver.set_page_load_timeout(30)
+    driver.set_script_timeout(30)
+    driver.get("about:blank")
+    yield driver
+    driver.quit()
+
+
+# --- the checks, as functions that return a list of problems (the self-test feeds them bad pages) ----
+
+WAIT_FOR_MATHJAX = """
+const limit = arguments[0], done = arguments[arguments.length - 1];
+const start = Date.now();
+(function poll() {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    MathJax.startup.promise.then(() => done("ok"), (err) => done("MathJax failed: " + err));
+  } else if (Date.now() - start > limit) {
+    done("MathJax never started");
+  } else {
+    setTimeout(poll, 50);
+  }
+})();
+"""
+
+PAGE_FACTS = """
+return {
+  math: document.querySelectorAll('.math').length,
+  typeset: document.querySelectorAll('mjx-container').length,
+  texErrors: document.querySelectorAll('mjx-merror').length,
+  images: Array.from(document.images).map(i => ({
+    src: (i.currentSrc || i.src || '').slice(0, 100), complete: i.complete, width: i.naturalWidth,
+    alt: i.getAttribute('alt'), tag: i.outerHTML.slice(0, 100)})),
+  links: Array.from(document.querySelectorAll('a[href]')).map(a => a.href),
+};
+"""
+
+
+def drain_logs(driver: object) -> None:
+    driver.get_log("browser")
+    driver.get_log("performance")
+
+
+def wait_until(predicate, timeout: float = 10.0, interval: float = 0.1) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
+
+
+def network_problems(performance_log: list[dict], base: str) -> list[str]:
+    """Requests to hosts other than ours, and our own requests that failed or got an error status."""
+    problems, urls = [], {}
+    for entry in performance_log:
+        message = json.loads(entry["message"])["message"]
+        method, params = message["method"], message.get("params", {})
+        if method in ("Network.requestWillBeSent", "Network.webSocketCreated"):
+            url = params.get("request", {}).get("url") or params.get("url", "")
+            urls[params.get("requestId")] = url
+            parts = urlsplit(url)
+            # data:, blob:, about: load nothing; chrome:// is the browser's own (its start page).
+            if parts.scheme not in ("data", "blob", "about", "chrome") and parts.hostname != HOST:
+                problems.append(f"request to another host: {url}")
+        elif method == "Network.responseReceived" and params["response"]["status"] >= 400:
+            problems.append(f"HTTP {params['response']['status']} for {params['response']['url']}")
+        elif method == "Network.loadingFailed" and not params.get("canceled"):
+            url = urls.get(params.get("requestId"), "?")
+            problems.append(f"loading failed ({params.get('errorText')}): {url}")
+    return problems
+
+
+def console_problems(browser_log: list[dict]) -> list[str]:
+    return [f"console {e['level']}: {e['message']}" for e in browser_log if e["level"] == "SEVERE"]
+
+
+def image_problems(images: list[dict]) -> list[str]:
+    problems = []
+    for img in images:
+        if not (img["complete"] and img["width"] > 0):
+            problems.append(f"image did not load: {img['src'] or img['tag']}")
+        if not (img["alt"] or "").strip():
+            problems.append(f"image without alt text: {img['tag']}")
+    return problems
+
+
+def math_problems(facts: dict, mathjax_state: str | None) -> list[str]:
+    if not facts["math"]:
+        return []
+    problems = [] if mathjax_state == "ok" else [f"MathJax: {mathjax_state}"]
+    if facts["typeset"] < facts["math"]:
+        problems.append(f"{facts['math']} equations but {facts['typeset']} typeset by MathJax")
+    if facts["texErrors"]:
+        problems.append(f"{facts['texErrors']} equations with TeX errors")
+    return problems
+
+
+class IdCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value and (name == "id" or (tag == "a" and name == "name")):
+                self.ids.add(value)
+
+
+@functools.cache
+def ids_in(path: Path) -> frozenset[str]:
+    parser = IdCollector()
+    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+    return frozenset(parser.ids)
+
+
+def link_problems(links: list[str], base: str, root: Path) -> list[str]:
+    """Links into the site (same host and port) must name an existing file, and an existing id after #."""
+    problems = []
+    ours = urlsplit(base)
+    for link in sorted(set(links)):
+        parts = urlsplit(link)
+        if parts.scheme not in ("http", "https") or parts.netloc != ours.netloc:
+            continue  # mailto:, javascript:, and links out (which load nothing by themselves)
+        relative = unquote(parts.path).lstrip("/")
+        target = root / relative
+        if not relative or relative.endswith("/"):
+            target = target / "index.html"
+        if not target.is_file():
+            problems.append(f"broken link: {link}")
+        elif parts.fragment and target.suffix == ".html" and unquote(parts.fragment) not in ids_in(target):
+            problems.append(f"broken anchor: {link}")
+    return problems
+
+
+def check_page(driver: object, url: str, base: str, root: Path, patience: float = 15.0) -> list[str]:
+    """Open one page and return everything wrong with it (waiting up to `patience` s for MathJax)."""
+    drain_logs(driver)
+    driver.get(url)
+    wait_until(lambda: driver.execute_script("return document.readyState") == "complete")
+    facts = driver.execute_script(PAGE_FACTS)
+    mathjax_state = driver.execute_async_script(WAIT_FOR_MATHJAX, patience * 1000) if facts["math"] else None
+
+    def images_loaded() -> bool:  # images that scripts fill in (the chapter 8 animation) may still load
+        return all(i["complete"] and i["width"] > 0 for i in driver.execute_script(PAGE_FACTS)["images"])
+
+    wait_until(images_loaded, timeout=min(patience, 5))
+    facts = driver.execute_script(PAGE_FACTS)
+    time.sleep(0.2)  # let fonts and late requests reach the logs
+    return (
+        network_problems(driver.get_log("performance"), base)
+        + console_problems(driver.get_log("browser"))
+        + image_problems(facts["images"])
+        + math_problems(facts, mathjax_state)
+        + link_problems(facts["links"], base, root)
+    )
+
+
+# --- the tests ------------------------------------------------------------------------------------
+
+def test_site_is_built() -> None:
+    assert PAGES, f"{HTML} holds no built website: run `make book` first"
+    assert set(toc_pages()) <= set(PAGES), "a page of _toc.yml is missing from the build: run `make book`"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page(browser: object, site: str, page: str) -> None:
+    problems = check_page(browser, site + page, site, HTML)
+    assert not problems, f"{page}:\n  " + "\n  ".join(problems)
+
+
+def test_previous_and_next_walk_the_table_of_contents(browser: object, site: str) -> None:
+    pages = toc_pages()
+    browser.get(site + pages[0])
+    for expected in pages[1:]:
+        browser.execute_script("document.querySelector('a.right-next').click()")
+        assert wait_until(lambda e=expected: browser.current_url == site + e), (expected, browser.current_url)
+    assert not browser.find_elements("css selector", "a.right-next"), "the last chapter has a next link"
+    for expected in reversed(pages[:-1]):
+        browser.execute_script("document.querySelector('a.left-prev').click()")
+        assert wait_until(lambda e=expected: browser.current_url == site + e), (expected, browser.current_url)
+
+
+@pytest.mark.parametrize("chapter", sorted(p.stem for p in (ROOT / "chapters").glob("*.ipynb")))
+def test_download_button_offers_the_notebook(browser: object, site: str, chapter: str) -> None:
+    browser.get(f"{site}chapters/{chapter}.html")
+    buttons = browser.find_elements("css selector", ".dropdown-download-buttons a")
+    hrefs = [a.get_attribute("href") for a in buttons]
+    notebook = f"{site}_sources/chapters/{chapter}.ipynb"
+    assert notebook in hrefs, hrefs
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via an http_proxy
+    with direct.open(notebook, timeout=10) as response:
+        served = json.load(response)
+    source = json.loads((ROOT / "chapters" / f"{chapter}.ipynb").read_text())
+    assert served["nbformat"] == 4 and len(served["cells"]) == len(source["cells"])
+
+
+def test_search_finds_results(browser: object, site: str) -> None:
+    browser.get(site + "search.html?q=gradient")
+    results = "document.querySelectorAll('#search-results ul.search li a')"
+    assert wait_until(lambda: browser.execute_script(f"return {results}.length") > 0, timeout=15), (
+        browser.find_element("id", "search-results").text
+    )
+    first = browser.execute_script(f"return {results}[0].href")
+    assert not link_problems([first], site, HTML), first
+
+
+def test_screenshot_of_the_decision_boundaries_chapter(browser: object, site: str) -> None:
+    """For maintainers' eyes: _build/screenshot-decision-boundaries.png."""
+    browser.get(site + "chapters/08_decision_boundaries.html")
+    assert browser.execute_async_script(WAIT_FOR_MATHJAX, 15000) == "ok"
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    SCREENSHOT.unlink(missing_ok=True)
+    try:  # the whole page, 1280 pixels wide
+        browser.set_window_size(1280, min(height + 200, 16000))
+        assert browser.save_screenshot(str(SCREENSHOT)) and SCREENSHOT.stat().st_size > 10_000
+    finally:
+        browser.set_window_size(1280, 2000)
+
+
+def test_the_checks_catch_a_broken_page(browser: object, tmp_path: Path) -> None:
+    """The same checks on a synthetic bad page: each kind of fault must be reported."""
+    (tmp_path / "target.html").write_text('<p id="here">target</p>')
+    (tmp_path / "bad.html").write_text(
+        '<html><body><p>bad</p>'
+        '<script async src="https://example.com/x.js"></script>'
+        '<script>throw new Error("boom")</script>'
+        '<img src="missing.png" alt="a missing picture">'
+        '<img src="data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7">'
+        '<span class="math">\\(x\\)</span>'
+        '<a href="target.html#here">fine</a><a href="target.html#nowhere">no anchor</a>'
+        '<a href="nothing.html">no file</a><a href="https://example.org/">out</a>'
+        '</body></html>'
+    )
+    server, base = serve(tmp_path)
+    try:
+        problems = "\n".join(check_page(browser, base + "bad.html", base, tmp_path, patience=0.5))
+    finally:
+        server.shutdown()
+        server.server_close()
+    for expected in ("request to another host: https://example.com/x.js", "console SEVERE", "boom",
+                     "HTTP 404", "image did not load", "image without alt text", "MathJax never started",
+                     "1 equations but 0 typeset", "broken anchor", "/target.html#nowhere",
+                     "broken link", "/nothing.html"):
+        assert expected in problems, f"{expected!r} not reported:\n{problems}"
+    for unexpected in ("#here", "example.org"):
+        assert unexpected not in problems, problems
