@@ -46,7 +46,7 @@ def refresh(path: Path) -> None:
 def main(argv: list[str]) -> int:
     paths = [Path(a) for a in argv] or sorted((ROOT / "chapters").glob("*.ipynb"))
     for path in paths:
-        print(f"executing {path.relative_to(ROOT) if path.is_absolute() else path}", flush=True)
+        print(f"executing {path.name}", flush=True)
         refresh(path)
     return 0
 

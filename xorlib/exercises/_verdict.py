@@ -1,6 +1,6 @@
 """Shared helpers of the answer checkers: a checker raises ``_NotYet(hint)`` on a wrong answer.
 
-``@_checker`` turns that into a printed verdict (``Correct! ...`` / ``Not yet: <hint>``) and a bool,
+``@_checker`` turns that into a ``Verdict`` (``Correct! ...`` / ``Not yet: <hint>``), computed
 under its own seeded random state. Only an answer of the wrong kind raises a TypeError (``_kind``).
 """
 
@@ -19,16 +19,28 @@ class _NotYet(Exception):
     """A wrong answer; the message is the hint shown to the learner."""
 
 
-def _verdict(ok: bool, hint: str, success: str) -> bool:
-    print(f"Correct! {success}" if ok else f"Not yet: {hint}")
-    return ok
+class Verdict:
+    """A checker's answer: true when right; a notebook shows it as its message."""
+
+    def __init__(self, ok: bool, message: str) -> None:
+        self.ok, self.message = ok, message
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __repr__(self) -> str:  # what Jupyter shows when a cell ends with a checker call
+        return self.message
+
+
+def _verdict(ok: bool, hint: str, success: str) -> Verdict:
+    return Verdict(ok, f"Correct! {success}" if ok else f"Not yet: {hint}")
 
 
 def _checker(success: str) -> Callable:
     """Turn ``check(answer)``, which raises ``_NotYet(hint)`` on a wrong answer, into a printed verdict."""
-    def wrap(check: Callable[[Any], None]) -> Callable[[Any], bool]:
+    def wrap(check: Callable[[Any], None]) -> Callable[[Any], Verdict]:
         @functools.wraps(check)
-        def run(answer: Any) -> bool:
+        def run(answer: Any) -> Verdict:
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(0)
                 try:
