@@ -125,10 +125,13 @@ def small_multiples(hidden_sizes: Sequence[int], lr: float = 0.5, std: float = 0
     """
     if len(hidden_sizes) == 0:
         raise ValueError("small_multiples needs at least one hidden size")
-    fig, axes = plt.subplots(1, len(hidden_sizes), figsize=(3.2 * len(hidden_sizes), 3.4), dpi=plot.DPI,
-                             squeeze=False)
+    cols = min(3, len(hidden_sizes))  # at most three a row, so each map stays readable on a page
+    rows = -(-len(hidden_sizes) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.4 * rows), dpi=plot.DPI, squeeze=False)
+    for ax in axes.flat[len(hidden_sizes):]:
+        fig.delaxes(ax)  # empty slots of the last row
     X, y = make_data(std, seed, size)
-    for ax, hidden in zip(axes[0], hidden_sizes, strict=True):
+    for ax, hidden in zip(axes.flat, hidden_sizes, strict=False):
         model, _, _ = train_with_snapshots(hidden, lr, std, num_epochs, batch_size, seed,
                                            every=num_epochs or 1, size=size)
         acc = accuracy(model, [(X, y)])
