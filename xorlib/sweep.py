@@ -182,10 +182,10 @@ def _train(W1a: torch.Tensor, W2: torch.Tensor, b2: torch.Tensor, mask: torch.Te
     X = X.float()
     Xa = torch.cat([X, torch.ones(len(X), 1, device=X.device)], dim=1)  # (N, 3): the ones column adds b1
     yf, W1v = y.float(), W1a.view(S, 3, H * K)
-    gens = [torch.Generator(device=X.device).manual_seed(seed) for seed in seeds]
+    gens = [torch.Generator().manual_seed(seed) for seed in seeds]  # CPU: the same batches on every device
     lr_hk = lr.repeat(H)  # (H * K,): the lr of each column of W1v
     for _ in range(num_epochs):
-        perm = torch.stack([torch.randperm(len(X), generator=g, device=X.device) for g in gens])  # (S, N)
+        perm = torch.stack([torch.randperm(len(X), generator=g) for g in gens]).to(X.device)  # (S, N)
         for xb, yb in zip(Xa[perm].split(batch_size, 1), yf[perm].split(batch_size, 1), strict=True):
             B, W2m = xb.shape[1], W2 * mask  # xb (S, B, 3), yb (S, B); masked: padding sends nothing
             # h = tanh(x W1 + b1) (S, B, H, K), written as 2 sigmoid(2a) - 1: equal, and torch.tanh

@@ -102,11 +102,11 @@ def train_fast(
     device = module_device(model)
     X, y = X.to(device), y.to(device).float()  # moved once, not every step
     params = list(model.parameters())
-    generator = torch.Generator(device=device).manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)  # on the CPU: the same batches on every device
     history = []
     model.train()
     for _ in range(num_epochs):
-        perm = torch.randperm(len(X), generator=generator, device=device)
+        perm = torch.randperm(len(X), generator=generator).to(device)  # (N,)
         total = torch.zeros((), device=device)
         # X[perm] is one gather per epoch; split() then returns views, not copies.
         for xb, yb in zip(X[perm].split(batch_size), y[perm].split(batch_size), strict=True):
