@@ -10,15 +10,15 @@ from xorlib.data import XORDataset, make_loader
 from xorlib.device import MatmulTiming, get_device, module_device, provenance, time_matmul
 from xorlib.evaluation import accuracy, predict
 from xorlib.model import SimpleClassifier
-from xorlib.sweep import SuccessTable, SweepResult, success_rate_plot, sweep
+from xorlib.sweep import sweep
+from xorlib.sweep_result import SuccessTable, SweepResult, success_rate_plot
 from xorlib.training import train_fast, train_model
 
 __version__ = "1.0.0"
 
 __all__ = [
-    "MatmulTiming", "SimpleClassifier", "XORDataset", "accuracy", "data", "device", "evaluation",
-    "exercises", "explore", "get_device", "load_checkpoint", "make_loader", "model", "module_device", "plot",
-    "predict",
-    "provenance", "save_checkpoint", "time_matmul", "train_fast", "train_model", "training",
-    "SuccessTable", "SweepResult", "success_rate_plot", "sweep",
+    "MatmulTiming", "SimpleClassifier", "SuccessTable", "SweepResult", "XORDataset", "accuracy",
+    "data", "device", "evaluation", "exercises", "explore", "get_device", "load_checkpoint",
+    "make_loader", "model", "module_device", "plot", "predict", "provenance", "save_checkpoint",
+    "success_rate_plot", "sweep", "time_matmul", "train_fast", "train_model", "training",
 ]

@@ -1,0 +1,113 @@
+"""The results of a sweep, introduced in chapter 6 (``06_training``).
+
+``SweepResult`` holds the trained weights of every model of ``xorlib.sweep`` and scores
+them; ``SuccessTable`` counts, per hidden size and learning rate, how many seeds
+learned XOR; ``success_rate_plot`` draws that table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import torch
+from matplotlib.figure import Figure
+
+from xorlib import _checks
+from xorlib.data import check_xy
+from xorlib.model import SimpleClassifier
+from xorlib.plot import DPI, LINE_COLORS
+
+MARKERS = ("o", "^", "s", "D", "v", "P")
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Trained weights of ``M = len(hidden_sizes) * len(lrs) * len(seeds)`` models, in nn.Linear layout.
+
+    Model ``m = (i * len(lrs) + j) * len(seeds) + k`` has ``hidden_sizes[i]`` units,
+    learning rate ``lrs[j]`` and seed ``seeds[k]``; so ``values.view(len(hidden_sizes),
+    len(lrs), len(seeds))`` turns any per-model tensor into the grid. ``H = max(hidden_sizes)``.
+    """
+
+    hidden_sizes: tuple[int, ...]
+    lrs: tuple[float, ...]
+    seeds: tuple[int, ...]
+    hidden: torch.Tensor  # (M,) int64: each model's real hidden size
+    lr: torch.Tensor  # (M,)
+    seed: torch.Tensor  # (M,) int64
+    W1: torch.Tensor  # (M, H, 2); rows past a model's hidden size are padding
+    b1: torch.Tensor  # (M, H)
+    W2: torch.Tensor  # (M, H); zero on padding
+    b2: torch.Tensor  # (M,)
+
+    @torch.no_grad()
+    def logits(self, X: torch.Tensor) -> torch.Tensor:
+        """Every model's logits for ``X``. Shape: ``X`` ``(N, 2)`` -> ``(M, N)``."""
+        if not isinstance(X, torch.Tensor) or X.dim() != 2 or X.shape[1] != 2:
+            got = tuple(X.shape) if isinstance(X, torch.Tensor) else type(X).__name__
+            raise ValueError(f"X must be a tensor of shape (N, 2), got {got}")
+        X = X.to(self.W1.device, torch.float32)
+        mask = torch.arange(self.W1.shape[1], device=X.device) < self.hidden[:, None]  # (M, H)
+        h = torch.tanh(torch.einsum("nf,mhf->mnh", X, self.W1) + self.b1[:, None])  # (M, N, H)
+        return torch.einsum("mnh,mh->mn", h, self.W2 * mask) + self.b2[:, None]
+
+    def accuracy(self, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Fraction of ``(X, y)`` each model classifies correctly. Shape: ``(N, 2), (N,)`` -> ``(M,)``."""
+        check_xy(X, y, 2)
+        correct = (self.logits(X) >= 0).long() == y.to(self.W1.device)  # (M, N); logit >= 0 <=> p >= 0.5
+        return correct.float().mean(dim=1).cpu()
+
+    def model(self, m: int) -> SimpleClassifier:
+        """Model ``m`` as a ``SimpleClassifier`` with only its real hidden units (on the CPU)."""
+        m = _checks.non_negative_int("m", m)
+        if m >= len(self.hidden):
+            raise ValueError(f"model index must be < {len(self.hidden)}, got {m}")
+        h = int(self.hidden[m])
+        with torch.device("meta"):  # no memory and no random draws: the weights come from the sweep
+            net = SimpleClassifier(2, h, 1)
+        state = {"linear1.weight": self.W1[m, :h], "linear1.bias": self.b1[m, :h],
+                 "linear2.weight": self.W2[m, None, :h], "linear2.bias": self.b2[m, None]}
+        net.load_state_dict({k: v.detach().cpu().clone() for k, v in state.items()}, assign=True)
+        return net
+
+    def success_table(self, X: torch.Tensor, y: torch.Tensor, threshold: float = 0.99) -> SuccessTable:
+        """Share of seeds whose test accuracy is >= ``threshold``, per (hidden size, lr)."""
+        threshold = _checks.number("threshold", threshold)
+        hits = (self.accuracy(X, y) >= threshold).float()  # (M,)
+        rates = hits.view(len(self.hidden_sizes), len(self.lrs), len(self.seeds)).mean(dim=2)
+        return SuccessTable(self.hidden_sizes, self.lrs, len(self.seeds), threshold, rates)
+
+
+@dataclass(frozen=True)
+class SuccessTable:
+    """Success rates ``(len(hidden_sizes), len(lrs))``; ``str()`` prints them as a text table."""
+
+    hidden_sizes: tuple[int, ...]
+    lrs: tuple[float, ...]
+    num_seeds: int
+    threshold: float
+    rates: torch.Tensor
+
+    def __str__(self) -> str:
+        head = "hidden | " + " ".join(f"{f'lr={lr:g}':>9}" for lr in self.lrs)
+        rows = [f"{h:>6} | " + " ".join(f"{r:>9.2f}" for r in row.tolist())
+                for h, row in zip(self.hidden_sizes, self.rates, strict=True)]
+        note = f"share of {self.num_seeds} seeds reaching test accuracy >= {self.threshold:g}"
+        return "\n".join([note, head, "-" * len(head), *rows])
+
+
+def success_rate_plot(table: SuccessTable, title: str = "Which networks learn XOR?") -> Figure:
+    """One line per learning rate: success rate against hidden units (Okabe-Ito colours)."""
+    fig, ax = plt.subplots(figsize=(5, 3.2), dpi=DPI, layout="constrained")
+    for j, lr in enumerate(table.lrs):  # shrinking markers keep lines that coincide visible
+        ax.plot(table.hidden_sizes, table.rates[:, j].tolist(), color=LINE_COLORS[j % len(LINE_COLORS)],
+                marker=MARKERS[j % len(MARKERS)], markersize=max(9 - 1.5 * j, 3), label=f"lr = {lr:g}")
+    ax.set_xticks(table.hidden_sizes)
+    ax.set_ylim(-0.04, 1.04)
+    ax.set_xlabel("hidden units")
+    ax.set_ylabel(f"share with test acc >= {table.threshold:g}")
+    ax.set_title(title)
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3)
+    return fig
