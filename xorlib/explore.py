@@ -16,7 +16,6 @@ from html import escape
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.animation import FuncAnimation
-from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
 from xorlib import _checks, plot
@@ -25,7 +24,6 @@ from xorlib.evaluation import accuracy
 from xorlib.model import SimpleClassifier
 from xorlib.training import train_fast
 
-EXTENT = (-0.5, 1.5, -0.5, 1.5)  # the square plot.boundary_image covers
 # Text symbols for the animation's buttons, replacing matplotlib's Font Awesome icons (a CDN stylesheet).
 # U+FE0E asks for the plain-text glyph, not an emoji.
 _BUTTONS = {"minus": "&minus;", "fast-backward": "|&#9664;&#xFE0E;", "step-backward": "&#9664;&#xFE0E;|",
@@ -67,16 +65,6 @@ def train_with_snapshots(hidden: int, lr: float, std: float, num_epochs: int, ba
     return model, losses, snapshots
 
 
-def _draw(ax: plt.Axes, prob: torch.Tensor) -> list:
-    """Draw a P(class 1) grid as in ``plot.decision_boundary``; return the artists to remove later."""
-    prob = prob.numpy()  # matplotlib takes arrays; a tensor triggers a numpy DeprecationWarning
-    cmap = LinearSegmentedColormap.from_list("xor", [plot.CLASS_COLORS[0], "#ffffff", plot.CLASS_COLORS[1]])
-    artists = [ax.imshow(prob, origin="lower", extent=EXTENT, cmap=cmap, vmin=0, vmax=1, alpha=0.6)]
-    if prob.min() < 0.5 < prob.max():  # a 0.5 contour exists (else matplotlib warns)
-        artists.append(ax.contour(prob, levels=[0.5], extent=EXTENT, colors="#333333", linewidths=1))
-    return artists
-
-
 def boundary_animation(snapshots: Sequence[tuple[int, torch.Tensor]], X: torch.Tensor, y: torch.Tensor,
                        interval: int = 200) -> FuncAnimation:
     """Animate the snapshots of ``train_with_snapshots`` over the samples ``X``, ``y``.
@@ -88,12 +76,12 @@ def boundary_animation(snapshots: Sequence[tuple[int, torch.Tensor]], X: torch.T
         raise ValueError("boundary_animation needs at least one snapshot, got none")
     fig, ax = plt.subplots(figsize=plot.FIGSIZE, dpi=plot.DPI)
     artists: list = []
-    plot._scatter(ax, X, y)
+    plot.scatter(ax, X, y)
 
     def update(i: int) -> list:
         for artist in artists:
             artist.remove()
-        artists[:] = _draw(ax, snapshots[i][1])
+        artists[:] = plot.draw_probability(ax, snapshots[i][1])
         ax.set_title(f"epoch {snapshots[i][0]}")
         return artists
 

@@ -23,9 +23,12 @@ LINE_COLORS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9")
 LINE_STYLES = ("-", "--", "-.", ":")  # a second cue besides colour
 FIGSIZE = (4, 4)
 DPI = 100
+LO, HI = -0.5, 1.5  # the square every boundary map covers
+BOUNDARY_CMAP = LinearSegmentedColormap.from_list("xor", [CLASS_COLORS[0], "#ffffff", CLASS_COLORS[1]])
 
 
-def _scatter(ax: plt.Axes, X: torch.Tensor, y: torch.Tensor) -> None:
+def scatter(ax: plt.Axes, X: torch.Tensor, y: torch.Tensor) -> None:
+    """Draw the samples ``X`` ``(N, 2)`` on ``ax``, coloured and shaped by label ``y`` ``(N,)``."""
     X, y = X.detach().cpu(), y.detach().cpu()
     for label in (0, 1):
         points = X[y == label]  # (n_label, 2)
@@ -39,7 +42,7 @@ def _scatter(ax: plt.Axes, X: torch.Tensor, y: torch.Tensor) -> None:
 def samples(X: torch.Tensor, y: torch.Tensor, title: str = "XOR samples") -> Figure:
     """Scatter ``X`` ``(N, 2)`` coloured by label ``y`` ``(N,)``."""
     fig, ax = plt.subplots(figsize=FIGSIZE, dpi=DPI)
-    _scatter(ax, X, y)
+    scatter(ax, X, y)
     ax.set_title(title)
     return fig
 
@@ -61,7 +64,7 @@ def loss_curve(losses: Sequence[float] | Mapping[str, Sequence[float]], log: boo
 
 
 @torch.no_grad()
-def boundary_image(model: nn.Module, lo: float = -0.5, hi: float = 1.5, steps: int = 200) -> torch.Tensor:
+def boundary_image(model: nn.Module, lo: float = LO, hi: float = HI, steps: int = 200) -> torch.Tensor:
     """Return P(class 1) on a ``steps x steps`` grid over ``[lo, hi]^2``, row 0 at ``x_2 = lo``."""
     model.eval()
     axis = torch.linspace(lo, hi, steps, device=module_device(model))
@@ -70,17 +73,22 @@ def boundary_image(model: nn.Module, lo: float = -0.5, hi: float = 1.5, steps: i
     return torch.sigmoid(model(grid)).reshape(steps, steps).cpu()
 
 
+def draw_probability(ax: plt.Axes, prob: torch.Tensor) -> list:
+    """Draw a ``boundary_image`` grid on ``ax`` with its 0.5 contour; return the artists drawn."""
+    prob = prob.numpy()  # matplotlib takes arrays (a tensor triggers a numpy warning)
+    extent = (LO, HI, LO, HI)
+    artists = [ax.imshow(prob, origin="lower", extent=extent, cmap=BOUNDARY_CMAP, vmin=0, vmax=1, alpha=0.6)]
+    if prob.min() < 0.5 < prob.max():  # an untrained model may not cross 0.5 anywhere
+        artists.append(ax.contour(prob, levels=[0.5], extent=extent, colors="#333333", linewidths=1))
+    return artists
+
+
 def decision_boundary(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
                       title: str = "Decision boundary", ax: plt.Axes | None = None) -> Figure:
     """Draw the model's P(class 1) over the plane, the 0.5 contour, and the samples on top."""
     fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=FIGSIZE, dpi=DPI)
-    prob = boundary_image(model)
-    cmap = LinearSegmentedColormap.from_list("xor", [CLASS_COLORS[0], "#ffffff", CLASS_COLORS[1]])
-    extent = (-0.5, 1.5, -0.5, 1.5)
-    image = ax.imshow(prob.numpy(), origin="lower", extent=extent, cmap=cmap, vmin=0, vmax=1, alpha=0.6)
-    if prob.min() < 0.5 < prob.max():  # an untrained model may not cross 0.5 anywhere
-        ax.contour(prob.numpy(), levels=[0.5], extent=extent, colors="#333333", linewidths=1)
-    _scatter(ax, X, y)
+    image = draw_probability(ax, boundary_image(model))[0]
+    scatter(ax, X, y)
     ax.set_title(title)
     if ax.get_subplotspec() is not None and len(fig.axes) == 1:
         fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="P(class 1)")
