@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import configparser
 import json
 import re
 import subprocess
@@ -10,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from nbval.plugin import comment_markers, metadata_tags
+from test_sanitizers import sanitize, sanitizers
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
@@ -107,60 +108,129 @@ def test_hygiene_checks_can_fail(tmp_path: Path) -> None:
             check(bad)
 
 
-def sanitizers() -> list[tuple[str, str]]:
-    """The (regex, replacement) pairs of tests/sanitize.cfg, read the way nbval reads them."""
-    config = configparser.ConfigParser(interpolation=None)
-    config.read(ROOT / "tests" / "sanitize.cfg")
-    return [(config[name]["regex"], config[name]["replace"]) for name in config.sections()]
+TIMING = [name for name in sanitizers() if name.startswith("timing-")]  # vary between two runs here
 
 
-def sanitized(nb: dict) -> dict:
-    """``nb`` with every output string passed through the sanitizers (as nbval compares them)."""
-    def clean(value):
+def masked(nb: dict) -> dict:
+    """``nb`` with the run-to-run timings of its outputs masked (every other byte kept)."""
+    def mask(value):
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            text = "".join(value)  # a multi-line string, stored as a list of lines
+            return value if sanitize(text, TIMING) == text else sanitize(text, TIMING)
         if isinstance(value, str):
-            for regex, replace in sanitizers():
-                value = re.sub(regex, replace, value)
-            return value
-        if isinstance(value, list):
-            return [clean(v) for v in value]
+            return sanitize(value, TIMING)
         if isinstance(value, dict):
-            return {k: clean(v) for k, v in value.items()}
-        return value
+            return {k: mask(v) for k, v in value.items()}
+        return [mask(v) for v in value] if isinstance(value, list) else value
 
-    nb = json.loads(json.dumps(nb))
-    for cell in nb["cells"]:
-        if "outputs" in cell:
-            cell["outputs"] = [clean({**o, "text": "".join(o["text"])} if "text" in o else o)
-                               for o in cell["outputs"]]
-    return nb
+    return {**nb, "cells": [{**c, "outputs": mask(c["outputs"])} if "outputs" in c else c
+                            for c in nb["cells"]]}
+
+
+def refresh_difference(stored: bytes, fresh: bytes) -> str | None:
+    """Why ``fresh`` (a re-executed copy of a chapter) is not a faithful refresh of ``stored``.
+
+    A chapter without timing lines must come back byte for byte; one with them may differ only
+    inside the numbers that the timing-* sanitizers of tests/sanitize.cfg mask. None if faithful.
+    """
+    if fresh == stored:
+        return None
+    old, new = json.loads(stored), json.loads(fresh)
+    if masked(old) == old:
+        return "it has no timing lines, yet re-executing it changed its bytes"
+    if masked(old) != masked(new):
+        return "it changed beyond its timings"
+    return None
 
 
 @pytest.mark.slow_refresh
 def test_refresh_reproduces_every_chapter(tmp_path: Path) -> None:
-    """`make outputs` twice in a row changes nothing but the exempted timings.
-
-    Every chapter is re-executed from a copy. A chapter without timing lines must come back
-    byte-identical; one with them must differ only inside what tests/sanitize.cfg exempts.
-    """
+    """`make outputs` twice in a row changes nothing but the timings."""
     copies = [tmp_path / chapter.name for chapter in CHAPTERS]
     for chapter, copy in zip(CHAPTERS, copies, strict=True):
         copy.write_bytes(chapter.read_bytes())
     subprocess.run([sys.executable, str(ROOT / "tools" / "refresh_outputs.py"), *map(str, copies)],
                    check=True, capture_output=True, cwd=tmp_path)
-    for chapter, copy in zip(CHAPTERS, copies, strict=True):
-        stored, fresh = json.loads(chapter.read_text()), json.loads(copy.read_text())
-        if sanitized(stored) == stored:  # nothing machine-dependent in this chapter
-            assert copy.read_bytes() == chapter.read_bytes(), f"re-executing {chapter.name} changed it"
-        else:
-            assert sanitized(fresh) == sanitized(stored), f"{chapter.name} changed beyond its timings"
+    problems = {c.name: refresh_difference(c.read_bytes(), copy.read_bytes())
+                for c, copy in zip(CHAPTERS, copies, strict=True)}
+    assert not {k: v for k, v in problems.items() if v}, problems
 
 
-def test_sanitizers_only_touch_what_they_should() -> None:
-    """The exemptions are narrow: a changed accuracy or a changed loss is still a difference."""
-    output = {"output_type": "stream", "name": "stdout", "text": ["accuracy: 100.00%\nUsing device: cpu\n"]}
-    nb = {"cells": [{"cell_type": "code", "outputs": [output]}]}
-    changed = json.loads(json.dumps(nb))
-    changed["cells"][0]["outputs"][0]["text"] = ["accuracy: 99.80%\nUsing device: cuda\n"]
-    assert sanitized(nb) != sanitized(changed)
-    changed["cells"][0]["outputs"][0]["text"] = ["accuracy: 100.00%\nUsing device: cuda\n"]
-    assert sanitized(nb) == sanitized(changed)
+def edited(chapter: str, old: str, new: str) -> bytes:
+    """The stored bytes of ``chapter`` with one output string edited, as a hand edit would."""
+    data = (ROOT / "chapters" / chapter).read_bytes()
+    assert data.count(old.encode()) == 1, f"{old!r} should occur once in {chapter}"
+    return data.replace(old.encode(), new.encode())
+
+
+def test_refresh_check_can_fail() -> None:
+    """Byte for byte where there are no timings; only the timing numbers may move where there are."""
+    plain = (ROOT / "chapters" / "07_evaluation.ipynb").read_bytes()
+    assert refresh_difference(plain, plain) is None
+    assert masked(json.loads((ROOT / "chapters" / "03_modules.ipynb").read_bytes())) == json.loads(
+        (ROOT / "chapters" / "03_modules.ipynb").read_bytes()), "chapter 3 has no timings"
+    chapter3 = (ROOT / "chapters" / "03_modules.ipynb").read_bytes()
+    assert refresh_difference(chapter3, json.dumps(json.loads(chapter3), indent=2).encode())  # same JSON
+    for chapter, old, new in [("03_modules.ipynb", "on device: cpu", "on device: cpu "),
+                              ("03_modules.ipynb", "on device: cpu", "on device: cuda")]:
+        assert refresh_difference((ROOT / "chapters" / chapter).read_bytes(), edited(chapter, old, new))
+    timing_line = "evaluated in 6.4 ms"
+    slower = edited("07_evaluation.ipynb", timing_line, "evaluated in 9.9 ms")
+    assert refresh_difference(plain, slower) is None
+    for old, new in [(timing_line, "evaluated in 6.4 s"), ("256 bytes", "257 bytes"),
+                     ("on device: cpu", "on device: NVIDIA H200")]:
+        assert refresh_difference(plain, edited("07_evaluation.ipynb", old, new)), (old, new)
+
+
+OPTOUTS = ROOT / "tests" / "nbval_optouts.txt"
+
+
+def optouts(nb: dict) -> set[tuple[str, str]]:
+    """Every nbval marker in ``nb`` as (first line of the cell, marker): tags and ``# NBVAL_*`` comments."""
+    found = set()
+    for cell in nb["cells"]:
+        source = "".join(cell["source"])
+        first = source.strip().splitlines()[0] if source.strip() else ""
+        for tag in cell["metadata"].get("tags", []):
+            if tag in metadata_tags or "nbval" in tag.lower():
+                found.add((first, tag))
+        for line in source.splitlines():
+            comment = line.strip().lstrip("#").strip()
+            if line.strip().startswith("#") and (comment in comment_markers or "NBVAL" in comment.upper()):
+                found.add((first, comment))
+    return found
+
+
+def listed_optouts() -> dict[str, set[tuple[str, str]]]:
+    """tests/nbval_optouts.txt as {chapter: {(first line of the cell, marker)}}; each needs a reason."""
+    listed: dict[str, set[tuple[str, str]]] = {}
+    for line in OPTOUTS.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            fields = [f.strip() for f in line.split(" | ")]
+            assert len(fields) == 4 and len(fields[3]) > 20, f"chapter | cell | marker | reason? {line!r}"
+            listed.setdefault(fields[0], set()).add((fields[1], fields[2]))
+    return listed
+
+
+def test_every_optout_is_listed_with_a_reason() -> None:
+    listed = listed_optouts()
+    for chapter in CHAPTERS:
+        found = optouts(json.loads(chapter.read_text()))
+        assert found <= listed.get(chapter.name, set()), (
+            f"{chapter.name}: nbval opt-outs not listed in tests/nbval_optouts.txt: "
+            f"{found - listed.get(chapter.name, set())}")
+        assert listed.get(chapter.name, set()) <= found, f"{chapter.name}: listed opt-outs no longer used"
+    assert set(listed) <= {c.name for c in CHAPTERS}, "opt-outs listed for a chapter that does not exist"
+
+
+def test_optout_detection_can_fail() -> None:
+    """An ignore tag or an NBVAL comment on an accuracy cell is found, so an unlisted one fails."""
+    nb = {"cells": [
+        {"cell_type": "code", "metadata": {"tags": ["nbval-ignore-output", "hide-input"]},
+         "source": ["print(accuracy)\n"]},
+        {"cell_type": "code", "metadata": {}, "source": ["x = 1\n", "# NBVAL_SKIP\n"]},
+        {"cell_type": "code", "metadata": {"tags": ["raises-exception"]}, "source": ["1 / 0"]},
+        {"cell_type": "markdown", "metadata": {}, "source": ["# A heading, not a marker"]},
+    ]}
+    assert optouts(nb) == {("print(accuracy)", "nbval-ignore-output"), ("x = 1", "NBVAL_SKIP"),
+                           ("1 / 0", "raises-exception")}

@@ -1,0 +1,124 @@
+"""The figure comparison that conftest.py adds to nbval: what it must catch and what it must let pass."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from nbval_figures import FRAME, TOLERANCE, figure_differences, pixels, rms, split_figures, with_figures
+from PIL import Image
+
+from xorlib import plot
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def stored_outputs(chapter: str) -> list[list[dict]]:
+    """The outputs of each code cell of a chapter, as nbval reads them (strings joined)."""
+    nb = json.loads((ROOT / "chapters" / chapter).read_text())
+    cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    def joined(data: dict) -> dict:
+        return {k: "".join(v) if isinstance(v, list) else v for k, v in data.items()}
+
+    return [[{**o, "data": joined(o.get("data", {}))} for o in c["outputs"]] for c in cells]
+
+
+def stored_images() -> list[tuple[str, str]]:
+    """(where, base64 PNG) of every stored figure and animation frame in the chapters."""
+    found = []
+    for chapter in sorted(p.name for p in (ROOT / "chapters").glob("*.ipynb")):
+        for i, outputs in enumerate(stored_outputs(chapter)):
+            images = split_figures(outputs)[1]
+            found += [(f"{chapter[:2]}-cell{i}-image{j}", png) for j, png in enumerate(images)]
+    return found
+
+
+def encode(image: np.ndarray) -> str:
+    buffer = io.BytesIO()
+    Image.fromarray(image.astype(np.uint8)).save(buffer, format="png")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+IMAGES = stored_images()
+
+
+def test_every_figure_and_frame_is_found() -> None:
+    assert len(IMAGES) >= 7 + 13, "the chapters store 7 figures and a 13-frame animation"
+
+
+@pytest.mark.parametrize(("where", "png"), IMAGES, ids=[w for w, _ in IMAGES])
+def test_visible_edits_fail_and_last_bits_pass(where: str, png: str) -> None:
+    image = pixels(png).astype(np.int16)
+    blank, recoloured = np.full_like(image, 255), image[..., ::-1]
+    shifted = np.roll(image, 2, axis=1)  # the whole drawing moved two pixels right
+    for edit in (blank, recoloured, shifted):
+        assert figure_differences([encode(edit)], [png]), f"{where}: a visible edit passes"
+    noise = image.copy()
+    flip = np.random.default_rng(0).random(image.shape[:2]) < 0.01  # 1% of pixels one level off
+    noise[flip] = np.clip(noise[flip] + 1, 0, 255)
+    assert figure_differences([encode(noise)], [png]) == [], f"{where}: last-bit noise fails"
+    assert figure_differences([png], [png]) == []
+
+
+def drawn(losses: list[float]) -> str:
+    plot.loss_curve(losses)
+    buffer = io.BytesIO()
+    plt.gcf().savefig(buffer, format="png", bbox_inches="tight")
+    plt.close("all")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def test_a_slightly_shifted_curve_fails() -> None:
+    losses = list(0.69 * np.exp(-np.linspace(0, 5, 100)))
+    assert rms(pixels(drawn(losses)), pixels(drawn(losses))) == 0.0  # redrawing is exact
+    assert rms(pixels(drawn(losses)), pixels(drawn([x + 0.001 for x in losses]))) > TOLERANCE
+
+
+def test_animation_frames_are_compared_one_by_one() -> None:
+    (outputs,) = [o for o in stored_outputs("08_decision_boundaries.ipynb") if "text/html" in str(o)]
+    text, frames = split_figures(outputs)
+    html = next(o["data"]["text/html"] for o in text if "text/html" in o.get("data", {}))
+    assert len(frames) == 13 and "FRAME-13" in html
+    assert "base64" not in html, "frames left in the HTML would be compared as text"
+    cell = type("Cell", (), {})()
+    compare = with_figures(lambda test, ref, skip: True, cell)
+    assert compare(outputs, outputs)
+    blank = encode(np.full_like(pixels(frames[5]), 255))
+    count = iter(range(100))
+    def blank_sixth(match):
+        return f"data:image/png;base64,{blank}" if next(count) == 5 else match[0]
+    edited = [{**o, "data": {k: FRAME.sub(blank_sixth, v) if k == "text/html" else v
+                             for k, v in o.get("data", {}).items()}} for o in outputs]
+    assert not compare(edited, outputs)
+    assert cell.comparison_traceback[0].startswith("image 6 differs"), cell.comparison_traceback
+    assert not compare([o for o in outputs if "text/html" not in o.get("data", {})], outputs)
+
+
+def test_text_failures_still_fail() -> None:
+    cell = type("Cell", (), {})()
+    assert not with_figures(lambda test, ref, skip: False, cell)([], [])
+
+
+def test_nbval_fails_on_an_edited_figure() -> None:
+    """End to end: `pytest --nbval` on a chapter whose stored figure was blanked fails on that cell."""
+    chapter = ROOT / "chapters" / "04_data.ipynb"
+    nb = json.loads(chapter.read_text())
+    (cell,) = [c for c in nb["cells"] if any("image/png" in o.get("data", {}) for o in c.get("outputs", []))]
+    for out in cell["outputs"]:
+        if "image/png" in out.get("data", {}):
+            out["data"]["image/png"] = encode(np.full_like(pixels(out["data"]["image/png"]), 255))
+    work = ROOT / "_build" / "figure-check"  # inside the repository, so conftest.py applies
+    work.mkdir(parents=True, exist_ok=True)
+    (work / chapter.name).write_text(json.dumps(nb))
+    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval", "-q",
+                          str(work / chapter.name)], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 1, run.stdout[-2000:]
+    assert run.stdout.count("differs from the stored one") == 1, run.stdout[-2000:]
+    assert "1 failed" in run.stdout

@@ -1,0 +1,113 @@
+"""Each nbval sanitizer masks only what honestly varies: a table of lines per section of sanitize.cfg.
+
+For every section: a line as a chapter prints it, variants that differ only in what may vary (they
+must compare equal after sanitizing), and near misses (a changed size, count, word or accuracy)
+that must still compare different.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+from pathlib import Path
+
+import pytest
+
+CONFIG = Path(__file__).resolve().parent / "sanitize.cfg"
+
+
+def sanitizers() -> dict[str, tuple[str, str]]:
+    """``{section: (regex, replacement)}`` of tests/sanitize.cfg, in file order."""
+    config = configparser.ConfigParser(interpolation=None)
+    config.read(CONFIG)
+    return {name: (config[name]["regex"], config[name]["replace"]) for name in config.sections()}
+
+
+def sanitize(text: str, sections: list[str] | None = None) -> str:
+    """``text`` as nbval compares it: every sanitizer applied in order (or only ``sections``)."""
+    for name, (regex, replace) in sanitizers().items():
+        if sections is None or name in sections:
+            text = re.sub(regex, replace, text)
+    return text
+
+
+MATMUL = "5000x5000 matmul on cpu: 1.3926 s (median of 3), 180 GFLOP/s"
+LOOPS = "DataLoader loop  1.21 s  (producing the batches alone: 0.59 s)"
+RATIO = "tensor loop      0.38 s  (3.2x faster)"
+SWEEP = "batched sweep    1.32 s for 256 models (1.1x the time of one DataLoader run)"
+EVAL = ("batch  16: accuracy 100.00%,  32 batches,   256 bytes of hidden activations per batch, "
+        "evaluated in 6.4 ms")
+NO_GPU = "GPU: none on this machine, so nothing to time"
+PROVENANCE = "Outputs verified with torch 2.13.0 on device: cpu"
+
+TABLE = {
+    "timing-matmul": (MATMUL,
+                      ["5000x5000 matmul on cpu: 0.7001 s (median of 3), 357 GFLOP/s"],
+                      ["6000x6000 matmul on cpu: 1.3926 s (median of 3), 180 GFLOP/s",
+                       "5000x5000 matmul on cpu: 1.3926 s (median of 5), 180 GFLOP/s",
+                       "5000x5000 matmul on cuda: 1.3926 s (median of 3), 180 GFLOP/s",
+                       "5000x5000 matmul on cpu: 1.3926 s (mean of 3), 180 GFLOP/s",
+                       "5000x5000 matmul on cpu: 1.3926 s (median of 3), 180 GFLOP/s extra"]),
+    "timing-loops": (LOOPS,
+                     ["DataLoader loop  2.50 s  (producing the batches alone: 1.10 s)"],
+                     ["DataLoader loop  1.21 s  (producing the batches only: 0.59 s)",
+                      "DataLoader loop  1.21 s  (producing the batches alone: 0.59 s) 100.00%",
+                      "DataLoader  1.21 s  (producing the batches alone: 0.59 s)"]),
+    "timing-loop-ratio": (RATIO,
+                          ["tensor loop      0.90 s  (1.4x faster)"],
+                          ["tensor loop      0.38 s  (3.2x slower)",
+                           "tensor loop      0.38 s  (3.2x faster), accuracy 99.80%"]),
+    "timing-sweep": (SWEEP,
+                     ["batched sweep    3.07 s for 256 models (2.4x the time of one DataLoader run)"],
+                     ["batched sweep    1.32 s for 128 models (1.1x the time of one DataLoader run)",
+                      "batched sweep    1.32 s for 256 models (1.1x the time of one tensor run)"]),
+    "timing-eval": (EVAL,
+                    [EVAL.replace("6.4 ms", "12.9 ms")],
+                    [EVAL.replace("100.00%", "99.80%"), EVAL.replace("32 batches", "33 batches"),
+                     EVAL.replace("256 bytes", "512 bytes"), EVAL.replace("batch  16", "batch  17"),
+                     EVAL.replace("hidden", "output")]),
+    "machine-gpu": (NO_GPU,
+                    ["GPU: 5000x5000 matmul on cuda: 0.0121 s (median of 3), 20661 GFLOP/s"],
+                    ["GPU: none on this machine, so nothing to time!",
+                     "GPU: 4000x4000 matmul on cuda: 0.0121 s (median of 3), 20661 GFLOP/s",
+                     "GPU: 5000x5000 matmul on cuda: 0.0121 s (median of 1), 20661 GFLOP/s",
+                     "GPU: accuracy 99.80%"]),
+    "machine-device": ("Using device: cpu",
+                       ["Using device: cuda"],
+                       ["Using device: cpu, accuracy 99.80%", "Using device: cuda:1", "Using devices: cpu"]),
+    "machine-provenance": (PROVENANCE,
+                           ["Outputs verified with torch 2.13.0 on device: NVIDIA H200",
+                            "Outputs verified with torch 2.13.0 on device: Tesla T4"],
+                           ["Outputs verified with torch 2.13.1 on device: cpu",
+                            "Outputs not verified with torch 2.13.0 on device: cpu",
+                            "Outputs verified with torch 2.13.0 on device: cpu; accuracy 99.80%",
+                            "Outputs verified with torch 2.13.0 on device: any text at all",
+                            "accuracy 99.80% on device: cpu"]),
+}
+
+
+def test_every_sanitizer_has_a_table_row() -> None:
+    assert set(TABLE) == set(sanitizers()), "add a row to TABLE for each section of sanitize.cfg"
+
+
+@pytest.mark.parametrize("section", sorted(TABLE))
+def test_masks_what_varies(section: str) -> None:
+    line, variants, _ = TABLE[section]
+    assert sanitize(line, [section]) != line, f"{section} does not match its own line {line!r}"
+    for variant in variants:
+        assert sanitize(variant) == sanitize(line), f"{section} should mask {variant!r}"
+
+
+@pytest.mark.parametrize("section", sorted(TABLE))
+def test_near_misses_stay_different(section: str) -> None:
+    line, _, near_misses = TABLE[section]
+    for near in near_misses:
+        assert sanitize(near) != sanitize(line), f"{section} hides a real change: {near!r}"
+
+
+@pytest.mark.parametrize("section", sorted(TABLE))
+def test_masks_only_its_own_line(section: str) -> None:
+    """Inside a multi-line output, a sanitizer rewrites its line and leaves the neighbours alone."""
+    line = TABLE[section][0]
+    text = f"accuracy: 100.00%\n{line}\nmean loss 0.020\n"
+    assert sanitize(text).splitlines()[0::2] == ["accuracy: 100.00%", "mean loss 0.020"]
