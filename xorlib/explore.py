@@ -2,8 +2,8 @@
 
 The logic behind the chapter's interactive panel and its animation: retrain a
 small model from a few settings, keep snapshots of its decision boundary, and
-draw them. The widgets themselves live in the notebook. Every run is seeded,
-so the same settings always give the same pictures.
+draw them. The panel's widgets are in ``xorlib.panel`` (``explore.panel()``).
+Every run is seeded, so the same settings always give the same pictures.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from xorlib import _checks, plot
 from xorlib.data import XORDataset
 from xorlib.evaluation import accuracy
 from xorlib.model import SimpleClassifier
+from xorlib.panel import panel as panel  # re-exported: chapter 8 calls explore.panel()
 from xorlib.training import train_fast
 
 # Text symbols for the animation's buttons, replacing matplotlib's Font Awesome icons (a CDN stylesheet).

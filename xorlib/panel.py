@@ -1,0 +1,65 @@
+"""The interactive panel of chapter 8 (``08_decision_boundaries``), also reachable as ``explore.panel``.
+
+Sliders for the settings of ``xorlib.explore.explore`` and a Train button that
+retrains and redraws. ipywidgets is imported only when a panel is built, so
+``import xorlib`` works without it. With ``XORLIB_STATIC_OUTPUTS`` set (the
+tests and the stored outputs of the website) it prints a one-line note instead.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+from xorlib import _checks
+
+if TYPE_CHECKING:
+    from ipywidgets import interactive
+
+STATIC_NOTE = "Interactive panel: run this chapter in Jupyter (`make lab`) to use it."
+# Round learning rates (the 1-2-5 series from 0.01 to 10), shown as typed: "0.05", not "0.050".
+LEARNING_RATES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
+
+
+def panel(seed: int = 0) -> interactive | None:
+    """Build the panel: sliders, a Train button, and the default model's boundary and loss drawn once.
+
+    Args:
+        seed: the seed of every run (data, initial weights, shuffling), so settings alone decide.
+
+    Returns:
+        The ``ipywidgets.interactive`` box (a notebook displays it as a cell's last value); its
+        ``result`` is the ``Figure`` of the latest run. ``None`` when ``XORLIB_STATIC_OUTPUTS`` is
+        set, after printing a note, since a static page cannot run Python.
+    """
+    seed = _checks.integer("seed", seed)
+    if os.environ.get("XORLIB_STATIC_OUTPUTS"):
+        print(STATIC_NOTE)
+        return None
+    import ipywidgets as widgets
+
+    from xorlib.explore import explore  # here, not on top: xorlib.explore re-exports this module
+
+    def show(hidden: int, lr: float, std: float, num_epochs: int, batch_size: int) -> Figure:
+        fig = explore(hidden, lr, std, num_epochs, batch_size, seed=seed)
+        plt.show()  # in Jupyter this draws into the panel's output area and closes the figure
+        return fig
+
+    style = {"description_width": "initial"}  # room for the whole description, none cut off
+    box = widgets.interactive(
+        show, {"manual": True, "manual_name": "Train"},
+        hidden=widgets.IntSlider(value=4, min=1, max=8, description="hidden units", style=style),
+        lr=widgets.SelectionSlider(options=[(f"{lr:g}", lr) for lr in LEARNING_RATES], value=0.5,
+                                   description="learning rate", style=style),
+        std=widgets.FloatSlider(value=0.1, min=0.0, max=0.5, step=0.05, description="noise std",
+                                style=style),
+        num_epochs=widgets.IntSlider(value=100, min=10, max=300, step=10, description="epochs",
+                                     style=style),
+        batch_size=widgets.Dropdown(options=[8, 32, 128], value=32, description="batch size",
+                                    style=style),
+    )
+    box.update()  # draw the default model before the first click
+    return box
