@@ -4,13 +4,15 @@ Usage: python tools/refresh_outputs.py [NOTEBOOK ...]   (default: every chapter)
 
 Runs each notebook top to bottom in a fresh kernel of this environment, with
 the same seeds the chapters set themselves, then writes it back with only
-kernelspec/language_info (notebook) and tags/mystnb (cell) metadata, so a
-second run leaves every file byte-identical.
+kernelspec/language_info (notebook) and tags/mystnb (cell) metadata, and with
+consecutive stream outputs merged as a terminal shows them, so a second run
+leaves every file byte-identical.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -20,6 +22,25 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_KEYS = ("kernelspec", "language_info")
 CELL_KEYS = ("tags", "mystnb")  # mystnb carries figure alt text for the website
+OVERWRITTEN = re.compile(r"^.*\r(?=[^\n])", re.MULTILINE)  # text that a later \r on its line redraws
+
+
+def merge_streams(outputs: list) -> list:
+    """Consecutive stream outputs of one name as one text, with ``\r`` applied as a terminal would.
+
+    How the kernel splits a cell's printing into messages depends on timing, not on the code; and
+    a progress bar redrawn with ``\r`` is stored as the final bar only (nbval compares it so too).
+    """
+    merged: list = []
+    for out in outputs:
+        if out.output_type == "stream" and merged and merged[-1].get("name") == out.name:
+            merged[-1].text += out.text
+        else:
+            merged.append(out)
+    for out in merged:
+        if out.output_type == "stream":
+            out.text = OVERWRITTEN.sub("", out.text)
+    return merged
 
 
 def clean(nb: nbformat.NotebookNode) -> None:
@@ -28,6 +49,8 @@ def clean(nb: nbformat.NotebookNode) -> None:
     for cell in nb.cells:
         cell.metadata = {k: v for k, v in cell.metadata.items() if k in CELL_KEYS}
         cell.pop("id", None)
+        if cell.cell_type == "code":
+            cell.outputs = merge_streams(cell.outputs)
     nb.nbformat, nb.nbformat_minor = 4, 4  # 4.4 has no cell ids, which change on every save
 
 

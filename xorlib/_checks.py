@@ -1,4 +1,4 @@
-"""Input checks shared by xorlib's public functions (see the robustness notes in chapter 6).
+"""Input checks shared by xorlib's public functions.
 
 Each helper raises a TypeError or ValueError whose message says what was
 expected and what was received, so a learner's mistake never ends in a
