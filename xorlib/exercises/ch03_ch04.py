@@ -15,9 +15,6 @@ from xorlib.model import SimpleClassifier
 # Chapter 3: nn.Module
 
 
-_ANY_MODEL = "work from model.parameters(), which every model has"
-
-
 @_checker("sum(p.numel() for p in model.parameters() if p.requires_grad) works for any model.")
 def check_03_count_parameters(fn: Callable) -> None:
     """``fn(model)`` returns the number of trainable numbers (``requires_grad``) in ``model``."""
@@ -28,7 +25,7 @@ def check_03_count_parameters(fn: Callable) -> None:
     other[0].requires_grad_(False)
     for model in (SimpleClassifier(2, 4, 1), SimpleClassifier(3, 7, 2), other, frozen):
         params = list(model.parameters())
-        got = _number(_call(fn, model, hint=_ANY_MODEL))
+        got = _number(_call(fn, model, hint="work from model.parameters(), which every model has"))
         _compare(got, sum(p.numel() for p in params if p.requires_grad),
                  [(len(params), "count the numbers inside each tensor (p.numel()), not the tensors"),
                   (sum(p.numel() for p in params), "count only trainable parameters (p.requires_grad)"),
@@ -39,14 +36,10 @@ def check_03_count_parameters(fn: Callable) -> None:
                  "model has")
 
 
-_LINEAR = ("with nothing between them the layers make one linear map, which cannot learn XOR: apply "
-           "torch.tanh to the output of every layer but the last")
-
-
-def _through(layers: list[nn.Module], x: torch.Tensor, between: Callable, last: Callable) -> torch.Tensor:
+def _through(layers: list[nn.Module], x: torch.Tensor, between: Callable) -> torch.Tensor:
     for layer in layers[:-1]:
         x = between(layer(x))
-    return last(layers[-1](x))
+    return layers[-1](x)
 
 
 @_checker("nn.ModuleList registers each layer, so parameters(), .to() and state_dict() see them.")
@@ -69,12 +62,12 @@ def check_03_module_list(cls: type) -> None:
         _require(out.shape == (5, sizes[-1]), f"for sizes {sizes} the output should be (5, {sizes[-1]}) for "
                                               f"5 inputs, got {tuple(out.shape)}")
         with torch.no_grad():
-            want = _through(layers, x, torch.tanh, lambda t: t)
-            mistakes = [(_through(layers, x, lambda t: t, lambda t: t), _LINEAR),
-                        (_through(layers, x, torch.tanh, torch.tanh), "no tanh after the last layer: "
-                         "the network returns logits, any real number"),
-                        (_through(layers, x, torch.relu, lambda t: t), "the exercise asks for tanh between "
-                         "layers (ReLU bends too, but gives a different network): torch.tanh(layer(x))")]
+            want = _through(layers, x, torch.tanh)
+            mistakes = [(_through(layers, x, lambda t: t), "with nothing between them the layers make one "
+                         "linear map, which cannot learn XOR: put torch.tanh after every layer but the last"),
+                        (torch.tanh(want), "no tanh after the last layer: the network returns logits"),
+                        (_through(layers, x, torch.relu), "the exercise asks for tanh between layers (ReLU "
+                         "bends too, but makes a different network): torch.tanh(layer(x))")]
         _compare(out, want, mistakes, "apply every layer in order, torch.tanh between them and nothing after "
                                       "the last")
 
