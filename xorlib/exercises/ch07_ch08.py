@@ -29,7 +29,8 @@ def check_07_accuracy(fn: Callable) -> None:
               ((pred == _LABELS).float().mean(), "(N, 1) == (N,) broadcasts to (N, N): squeeze(1) first"),
               (8, "divide the number correct by the number of samples"),
               (80, "return a fraction between 0 and 1, not a percentage"),
-              (0.2, "that is the fraction wrong (the error rate)")],
+              (0.2, "that is the fraction wrong (the error rate)"),
+              ((_LOGITS >= 0).float().mean(), "that is the fraction predicted as class 1: compare with y")],
              "predict 1 where sigmoid(logit) >= 0.5, compare with y, and take the mean")
 
 
@@ -50,18 +51,23 @@ def check_08_probability_grid(fn: Callable) -> None:
     """``fn(model, steps)``: P(class 1) on a ``steps x steps`` grid over ``[-0.5, 1.5]^2``, entry ``[i, j]``
     at ``x_1 = axis[j]``, ``x_2 = axis[i]`` with ``axis = torch.linspace(-0.5, 1.5, steps)``."""
     _kind(fn, callable(fn), "a function fn(model, steps) returning a (steps, steps) tensor")
-    model = SimpleClassifier(2, 4, 1)
-    want = plot.boundary_image(model, steps=7)
-    axis = torch.linspace(-0.5, 1.5, 7)
-    x2, x1 = torch.meshgrid(axis, axis, indexing="ij")
-    logits = model(torch.stack([x1, x2], dim=-1).reshape(-1, 2)).reshape(7, 7).detach()
-    got = _tensor(_call(fn, model, 7))
-    _require(got.numel() == 49, f"one value per grid point: 7 x 7 = 49 for steps=7, got {got.numel()}")
-    _require(got.shape == (7, 7), f"reshape to (steps, steps), got {tuple(got.shape)}")
-    _compare(got, want, [(want.T, "rows should follow x_2 and columns x_1 (imshow(origin='lower') then puts "
-                                  "x_2 upwards): meshgrid(axis, axis, indexing='ij') returns (x2, x1)"),
-                         (logits, "apply torch.sigmoid to the logits to get probabilities")],
-             "evaluate the model at every (x_1, x_2) of the grid over [-0.5, 1.5]^2 and apply sigmoid")
+    model = SimpleClassifier(2, 4, 1)  # refuses inputs that are not (N, 2)
+    for steps in (7, 4):
+        want = plot.boundary_image(model, steps=steps)
+        axis = torch.linspace(-0.5, 1.5, steps)
+        x2, x1 = torch.meshgrid(axis, axis, indexing="ij")
+        logits = model(torch.stack([x1, x2], dim=-1).reshape(-1, 2)).reshape(steps, steps).detach()
+        got = _tensor(_call(fn, model, steps, hint="the model takes (N, 2): reshape the grid to (-1, 2)"))
+        _require(got.numel() == steps**2, f"one value per grid point: {steps} x {steps} = {steps**2} for "
+                                          f"steps={steps}, got {got.numel()}")
+        _require(got.shape == (steps, steps), f"reshape to (steps, steps), got {tuple(got.shape)}")
+        mistakes = [(want.T, "rows should follow x_2 and columns x_1 (imshow(origin='lower') then puts x_2 "
+                             "upwards): meshgrid(axis, axis, indexing='ij') returns (x2, x1)"),
+                    (logits, "apply torch.sigmoid to the logits to get probabilities"),
+                    (1 - want, "that is P(class 0): sigmoid(logit) is P(class 1)"),
+                    (plot.boundary_image(model, 0.0, 1.0, steps), "the grid spans [-0.5, 1.5], not [0, 1]")]
+        _compare(got, want, mistakes, "evaluate the model at every (x_1, x_2) of the grid over [-0.5, 1.5]^2 "
+                                      "and apply sigmoid")
 
 
 @_checker("A linear model's boundary is a straight line, which is why it cannot separate XOR.")
@@ -74,5 +80,6 @@ def check_08_linear_boundary(fn: Callable) -> None:
                  [((w1 * x1 + b) / w2, "check the sign: x2 = -(w1*x1 + b) / w2"),
                   (-(w1 * x1 + b), "divide by w2 to solve for x2"),
                   (-w1 * x1 / w2 - b, "divide the bias by w2 too: x2 = -(w1*x1 + b) / w2"),
-                  ((0.5 - w1 * x1 - b) / w2, "P = 0.5 where the logit is 0, not 0.5 (sigmoid(0) = 0.5)")],
+                  ((0.5 - w1 * x1 - b) / w2, "P = 0.5 where the logit is 0, not 0.5 (sigmoid(0) = 0.5)"),
+                  (-(w2 * x1 + b) / w1, "solve for x2, whose weight is w2: x2 = -(w1*x1 + b) / w2")],
                  "P(class 1) = 0.5 where the logit w1*x1 + w2*x2 + b is 0; solve for x2")
