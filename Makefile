@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup book test lint outputs lab bench clean
+.PHONY: setup book test lint outputs lab bench compat clean
 
 setup: $(STAMP)
 
@@ -35,6 +35,28 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
+
+# Every chapter re-run under the newest torch the constraints allow, in its own environment, against
+# the same stored outputs; the torch version string is the one extra exemption (tests/sanitize-compat.cfg).
+COMPAT_TORCH ?= 2.14.1
+COMPAT := .venv-compat
+COMPAT_BIN := $(COMPAT)/bin
+COMPAT_STAMP := $(COMPAT)/.installed-$(COMPAT_TORCH)
+
+$(COMPAT_STAMP): requirements.txt pyproject.toml
+	rm -rf $(COMPAT)
+	$(PYTHON) -m venv $(COMPAT)
+	sed 's/^torch==.*/torch==$(COMPAT_TORCH)/' requirements.txt > $(COMPAT)/requirements.txt
+	grep -qx 'torch==$(COMPAT_TORCH)' $(COMPAT)/requirements.txt  # the pin list must still name torch
+	$(COMPAT_BIN)/python -m pip install -q -r $(COMPAT)/requirements.txt
+	$(COMPAT_BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
+	touch $(COMPAT_STAMP)
+
+compat: $(COMPAT_STAMP)
+	mkdir -p _build
+	cat tests/sanitize.cfg <(echo) tests/sanitize-compat.cfg > _build/sanitize-compat.cfg
+	$(COMPAT_BIN)/python -m pytest -p no:cacheprovider --nbval chapters \
+		--nbval-sanitize-with _build/sanitize-compat.cfg
 
 clean:
 	rm -rf _build
