@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup book test lint outputs lab bench compat clean
+.PHONY: setup book test lint outputs lab bench peak compat clean
 
 setup: $(STAMP)
 
@@ -35,6 +35,11 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
+
+peak:  # the clock and FMA rate behind chapter 2's peak estimate (needs a C compiler)
+	mkdir -p _build
+	cc -O3 -march=native -o _build/cpu_peak benchmarks/cpu_peak.c
+	_build/cpu_peak
 
 # Every chapter re-run under the newest torch the constraints allow, in its own environment, against
 # the same stored outputs; the torch version string is the one extra exemption (tests/sanitize-compat.cfg).

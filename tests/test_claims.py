@@ -21,16 +21,13 @@ def chapter(name: str) -> tuple[str, str]:
     return prose, outputs
 
 
-def test_chapter2_peak_is_above_every_measured_rate_and_the_prose_matches_them() -> None:
+def test_chapter2_peak_is_the_sum_in_the_prose_and_above_every_measured_rate() -> None:
     prose, outputs = chapter("02_devices.ipynb")
     (peak,) = map(float, re.findall(r"\\approx (\d+)\$ GFLOP/s", prose))
-    (said,) = map(float, re.findall(r"come to about (\d+) GFLOP/s", prose))
+    assert peak == round(2 * 16 * 2 * 2 * 4.25), "the sum written in the prose"
     measured = [float(r) for r in re.findall(r"^\d+x\d+ matmul on cpu: .* (\d+) GFLOP/s$", outputs, re.M)]
     assert len(measured) == 2, outputs
-    assert max(measured) < peak, f"a measured rate {max(measured)} exceeds the stated peak {peak}"
-    assert abs(said - sum(measured) / 2) <= 0.25 * said, f"prose says about {said}, measured {measured}"
-    assert 0.5 < said / peak < 0.65, "the prose calls it a little over half of peak"
-    assert peak == round(2 * 16 * 2 * 2 * 2.6), "the sum written in the prose"
+    assert max(measured) < peak / 2, f"the prose says the measured rates {measured} are well under half of peak"
 
 
 def test_chapter7_dropout_zeroes_about_half_and_doubles_the_rest() -> None:
@@ -56,4 +53,5 @@ def test_chapter7_one_sample_at_a_time_is_by_far_the_slowest() -> None:
     _, outputs = chapter("07_evaluation.ipynb")
     times = dict(re.findall(r"^batch +(\d+): accuracy 100\.00%.* evaluated in ([\d.]+) ms$", outputs, re.M))
     assert sorted(times, key=int) == ["1", "16", "128", "500"], "every batch size reaches 100.00%"
-    assert float(times["1"]) > 5 * max(float(times[b]) for b in ("16", "128", "500")), times
+    assert max(times, key=lambda b: float(times[b])) == "1", f"batch 1 should be the slowest: {times}"
+    assert float(times["1"]) > 10 * float(times["500"]), f"'far longer' than one batch of 500: {times}"
