@@ -5,13 +5,23 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Optional: a package index for torch alone, e.g. PyTorch's CPU-only wheels on Linux (see README).
+TORCH_INDEX ?=
 
 .PHONY: setup book test lint outputs lab bench peak compat clean
 
 setup: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "make: no $(PYTHON) on PATH; the course needs Python 3.11 \
+	(or run: make PYTHON=/path/to/python3.11 ...)" >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "make: the course needs \
+	Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) --version 2>&1). Run: make PYTHON=python3.11 ..." >&2; exit 1; }
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { echo "make: $(PYTHON) cannot create a virtual \
+	environment (no venv/ensurepip). On Debian or Ubuntu: apt-get install python3-venv" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
+	$(if $(TORCH_INDEX),$(BIN)/python -m pip install -q --index-url $(TORCH_INDEX) \
+		"$$(grep '^torch==' requirements.txt)")
 	$(BIN)/python -m pip install -q -r requirements.txt
 	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)

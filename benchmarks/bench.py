@@ -4,12 +4,17 @@
 2. ``train_fast``: the same SGD on tensors sliced on the device;
 3. ``sweep``: 256 models (8 hidden sizes x 4 learning rates x 8 seeds) trained at once.
 
-Each path runs once to warm up, then ``--reps`` times in turn (the order rotates each
-round, so no path always runs right after another). Every single model must reach 100%
-accuracy on a fresh 500-sample test set. The last line is machine-readable:
-``speedup_vs_dataloader=<x> sweep_models=<n> sweep_time_vs_one_dataloader_run=<y>``.
+Every path is timed doing the same things: build its model(s) from a seed, train, and
+score on a fresh 500-sample test set. Each runs once to warm up, then ``--reps`` times in
+turn (the order rotates each round, so no path always runs right after another), with a
+fixed number of threads (``--threads``), printed. Results are checked as well as timed:
+every single model must reach 100% test accuracy, and the sweep must reproduce the shape
+of chapter 6's success table (one hidden unit never succeeds; three or more always do at
+learning rates 0.1 to 1). The last line is machine-readable:
+``speedup_vs_dataloader=<x> sweep_models=<n> sweep_time_vs_one_dataloader_run=<y>
+sweep_per_model_vs_dataloader=<z>``.
 
-Run: ``.venv/bin/python benchmarks/bench.py [--reps 5] [--device cpu|cuda]``
+Run: ``.venv/bin/python benchmarks/bench.py [--reps 5] [--threads 2] [--device cpu|cuda]``
 """
 
 from __future__ import annotations
@@ -50,7 +55,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=5, help="timed rounds (default 5)")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    parser.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1),
+                        help="torch threads for every path (default: 2, or 1 on a single core)")
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
     device = xorlib.get_device(args.device)
     train, test = xorlib.XORDataset(2500, seed=0), xorlib.XORDataset(500, seed=1)  # test: fresh samples
     X, y = train.X.to(device), train.y.to(device)
@@ -63,8 +71,9 @@ def main() -> None:
             return xorlib.accuracy(model, [(test.X, test.y)])
         return run
 
-    def run_sweep() -> xorlib.SweepResult:
-        return xorlib.sweep(HIDDEN_SIZES, LRS, SEEDS, X, y, num_epochs=EPOCHS, batch_size=BATCH)
+    def run_sweep() -> xorlib.SuccessTable:  # like single(): build (inside sweep), train, score
+        result = xorlib.sweep(HIDDEN_SIZES, LRS, SEEDS, X, y, num_epochs=EPOCHS, batch_size=BATCH)
+        return result.success_table(test.X.to(device), test.y.to(device))
 
     paths: dict[str, Callable[[], object]] = {
         "dataloader": single(lambda m: xorlib.train_model(m, xorlib.make_loader(train, BATCH), EPOCHS, LR,
@@ -91,19 +100,26 @@ def main() -> None:
         accs = outputs[name]
         print(f"{name} test accuracy (500 fresh samples), every run: {min(accs):.3f}")
         assert all(acc == 1.0 for acc in accs), f"{name} did not reach 100% test accuracy: {accs}"
-    result = outputs["sweep"][-1]
-    num_models = len(result.hidden)
-    print(result.success_table(test.X, test.y))
+    table = outputs["sweep"][-1]
+    print(table)
+    rates = table.rates  # (hidden sizes, lrs); rows: hidden 1..8, columns: lr 0.03, 0.1, 0.3, 1
+    assert all(torch.equal(t.rates, rates) for t in outputs["sweep"]), "the sweep is not deterministic"
+    assert rates[0].eq(0).all(), f"one hidden unit cannot learn XOR, yet: {rates[0].tolist()}"
+    assert rates[2:, 1:].eq(1).all(), f"3+ units at lr >= 0.1 should always learn XOR: {rates[2:, 1:]}"
+    num_models = len(HIDDEN_SIZES) * len(LRS) * len(SEEDS)
 
     med = {name: statistics.median(t) for name, t in times.items()}
-    print(f"\n{'path':<12} {'models':>6} {'median s':>9} {'min s':>7} {'vs dataloader':>14}")
+    print(f"\n{'path':<12} {'models':>6} {'median s':>9} {'min s':>7} {'vs dataloader':>14} "
+          f"{'per model ms':>13} {'per model vs dataloader':>24}")
     for name, n in (("dataloader", 1), ("train_fast", 1), ("sweep", num_models)):
         print(f"{name:<12} {n:>6} {med[name]:>9.3f} {min(times[name]):>7.3f} "
-              f"{med[name] / med['dataloader']:>13.2f}x")
-    print(f"medians of {args.reps} interleaved runs after one warm-up each; "
-          f"sweep per model: {med['sweep'] / num_models * 1000:.1f} ms")
+              f"{med[name] / med['dataloader']:>13.2f}x {med[name] / n * 1000:>13.1f} "
+              f"{med[name] / n / med['dataloader']:>23.4f}x")
+    print(f"medians of {args.reps} interleaved runs after one warm-up each, {args.threads} threads; "
+          "each time includes building, training and scoring")
     print(f"speedup_vs_dataloader={med['dataloader'] / med['train_fast']:.2f} sweep_models={num_models} "
-          f"sweep_time_vs_one_dataloader_run={med['sweep'] / med['dataloader']:.2f}")
+          f"sweep_time_vs_one_dataloader_run={med['sweep'] / med['dataloader']:.2f} "
+          f"sweep_per_model_vs_dataloader={med['sweep'] / num_models / med['dataloader']:.4f}")
 
 
 if __name__ == "__main__":
