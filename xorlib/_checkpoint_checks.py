@@ -136,18 +136,18 @@ def check_archive(f: BinaryIO) -> None:
         raise zipfile.BadZipFile("expected a zip archive as torch.save writes it, starting with 'PK'")
     directory = _directory_size(f, file_bytes)
     if directory > MAX_DIRECTORY_BYTES:
-        raise Refused(f"its zip directory claims {directory:_} bytes; at most {MAX_DIRECTORY_BYTES:_} "
-                         "allowed")
+        raise Refused(f"its zip directory claims {directory:_} bytes; "
+                      f"at most {MAX_DIRECTORY_BYTES:_} allowed")
     f.seek(0)
     with zipfile.ZipFile(f) as archive:
         entries = archive.infolist()
     for e in entries:  # torch.save stores every entry as is; a compressed one may unpack to gigabytes
         if e.compress_type != zipfile.ZIP_STORED or e.file_size != e.compress_size:
             raise Refused(f"expected uncompressed zip entries, as torch.save writes them; {e.filename} "
-                             f"is {e.compress_size:_} bytes that unpack to {e.file_size:_}")
+                          f"is {e.compress_size:_} bytes that unpack to {e.file_size:_}")
         if e.filename.endswith("/data.pkl") and e.file_size > MAX_PICKLE_BYTES:
             raise Refused(f"its pickle {e.filename} claims {e.file_size:_} bytes; at most "
-                             f"{MAX_PICKLE_BYTES:_} allowed")
+                          f"{MAX_PICKLE_BYTES:_} allowed")
     claimed = sum(e.file_size for e in entries)
     if claimed > file_bytes:  # stored entries cannot hold more than the file itself
         raise Refused(f"its zip entries claim {claimed:_} bytes in a file of {file_bytes:_}")

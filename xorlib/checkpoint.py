@@ -37,7 +37,10 @@ def save_checkpoint(model: SimpleClassifier, path: str | os.PathLike) -> Path:
     if not isinstance(model, SimpleClassifier):
         raise TypeError(f"save_checkpoint expects a SimpleClassifier, got {type(model).__name__}")
     checks.no_meta(model, "save")
-    checks.shapes(model.sizes)  # never write a file that load_checkpoint would refuse
+    try:
+        checks.shapes(model.sizes)  # never write a file that load_checkpoint would refuse
+    except ValueError as exc:
+        raise ValueError(f"cannot save a model that load_checkpoint would refuse: {exc}") from None
     from xorlib import __version__
 
     path = Path(path)
@@ -118,8 +121,9 @@ def load_checkpoint(path: str | os.PathLike, model: SimpleClassifier | None = No
 
     Raises:
         FileNotFoundError: there is no file at ``path``.
-        ValueError: the file is corrupt, unsafe, or too large, or does not fit ``model``'s architecture,
-            or ``model`` is on the meta device.
+        IsADirectoryError: ``path`` is a directory.
+        ValueError: the file is corrupt, unsafe, too large or not a regular file, or does not fit
+            ``model``'s architecture, or ``model`` is on the meta device.
     """
     if model is not None and not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module (or None), got {type(model).__name__}")
