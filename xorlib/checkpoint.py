@@ -3,8 +3,10 @@
 A checkpoint holds the weights (state_dict), the layer sizes that rebuild the
 model, and the xorlib and torch versions. Loading uses
 ``torch.load(weights_only=True)``, which refuses to unpickle arbitrary
-objects, so a file from a stranger cannot run code. Saving writes a temporary
-file and renames it, so an interrupted save never leaves half a file behind.
+objects, so a file from a stranger cannot run code; and it checks the file's
+sizes before anything is allocated (limits in ``xorlib._checkpoint_checks``),
+so a small file cannot claim a huge model. Saving writes a temporary file and
+renames it, so an interrupted save never leaves half a file behind.
 """
 
 from __future__ import annotations
@@ -13,25 +15,36 @@ import os
 import pickle
 import re
 import secrets
+import stat
 import warnings
 from pathlib import Path
 
 import torch
 from torch import nn
 
+from xorlib import _checkpoint_checks as checks
 from xorlib.model import SimpleClassifier
 
 FORMAT = "xorlib-checkpoint-v1"
-SIZE_KEYS = ("num_inputs", "num_hidden", "num_outputs")
+SIZE_KEYS = checks.SIZE_KEYS
 
 
 def save_checkpoint(model: SimpleClassifier, path: str | os.PathLike) -> Path:
-    """Write ``model``'s weights and architecture to ``path`` atomically; return the path."""
+    """Write ``model``'s weights and architecture to ``path`` atomically; return the path.
+
+    A symlink at ``path`` is kept and its target rewritten; an existing file keeps its permissions.
+    """
     if not isinstance(model, SimpleClassifier):
         raise TypeError(f"save_checkpoint expects a SimpleClassifier, got {type(model).__name__}")
+    checks.no_meta(model, "save")
+    try:
+        checks.shapes(model.sizes)  # never write a file that load_checkpoint would refuse
+    except ValueError as exc:
+        raise ValueError(f"cannot save a model that load_checkpoint would refuse: {exc}") from None
     from xorlib import __version__
 
     path = Path(path)
+    real, mode = checks.save_target(path)
     payload = {
         "format": FORMAT,
         "sizes": model.sizes,
@@ -41,14 +54,17 @@ def save_checkpoint(model: SimpleClassifier, path: str | os.PathLike) -> Path:
     }
     # A fresh name in the same directory (os.replace cannot cross file systems); O_EXCL never
     # reuses an existing file, and mode 0o666 lets the umask decide permissions as for open().
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    # The name is cut to 40 characters so that it stays within 255 bytes (NAME_MAX).
+    tmp = real.parent / f".{real.name[:40]}.{secrets.token_hex(6)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             torch.save(payload, f)
             f.flush()
             os.fsync(f.fileno())  # the bytes are on disk before the name points at them
-        os.replace(tmp, path)  # atomic on POSIX and Windows: old file or new, never half
+        if mode is not None:
+            os.chmod(tmp, mode)  # an overwritten file keeps its permissions
+        os.replace(tmp, real)  # atomic on POSIX and Windows: old file or new, never half
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -64,17 +80,28 @@ def _reason(exc: BaseException) -> str:
 
 
 def _read(path: Path) -> dict:
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f"no checkpoint at {path}")
+    mode = path.stat().st_mode
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(f"expected a checkpoint file, got the directory {path}")
+    if not stat.S_ISREG(mode):
+        raise ValueError(f"expected a checkpoint file, got {path}, a {checks.kind(mode)}")
+    unsafe = (f"refusing to load {path}: it is corrupt or holds objects other than tensors and "
+              "plain data, which could run code when unpickled")
     try:
-        with warnings.catch_warnings():  # a foreign file's pickle protocol warns; we raise instead
-            warnings.filterwarnings("ignore", "Detected pickle protocol", UserWarning)
-            payload = torch.load(path, map_location="cpu", weights_only=True)
+        with open(path, "rb") as f, warnings.catch_warnings():
+            if f.read(1) == b"\x80":  # a bare pickle stream (protocol 2+), which torch.load would unpickle
+                raise pickle.UnpicklingError("a bare pickle stream, not the zip archive torch.save writes")
+            checks.check_archive(f)  # the sizes the file claims, before torch.load allocates them
+            warnings.filterwarnings("ignore", "Detected pickle protocol", UserWarning)  # we raise instead
+            # mmap: the weights stay in the file until load_state_dict copies them, so a refused
+            # file costs no memory for its tensors.
+            payload = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
     except pickle.UnpicklingError as exc:  # weights_only refused an object, or the pickle is garbage
-        raise ValueError(
-            f"refusing to load {path}: it is corrupt or holds objects other than tensors and "
-            f"plain data, which could run code when unpickled ({_reason(exc)})"
-        ) from None
+        raise ValueError(f"{unsafe} ({_reason(exc)})") from None
+    except checks.Refused as exc:
+        raise ValueError(f"refusing to load {path}: {exc}") from None
     except PermissionError:
         raise
     except Exception as exc:  # damaged bytes surface as RuntimeError, EOFError, KeyError, IndexError...
@@ -82,13 +109,10 @@ def _read(path: Path) -> dict:
         raise ValueError(f"{path} is not a readable checkpoint (truncated or corrupt?): {reason}") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ValueError(f"{path} is not an xorlib checkpoint (expected format {FORMAT!r})")
-    sizes, state = payload.get("sizes"), payload.get("state_dict")
-    if not (isinstance(sizes, dict) and set(sizes) == set(SIZE_KEYS)
-            and all(type(v) is int and v >= 1 for v in sizes.values())):
-        raise ValueError(f"{path} has malformed layer sizes: expected positive ints for {SIZE_KEYS}, "
-                         f"got {sizes!r}")
-    if not (isinstance(state, dict) and all(isinstance(v, torch.Tensor) for v in state.values())):
-        raise ValueError(f"{path} has a malformed state_dict: expected a dict of tensors")
+    try:
+        checks.check_state(payload.get("state_dict"), payload.get("sizes"))
+    except ValueError as exc:
+        raise ValueError(f"{path} has {exc}") from None
     return payload
 
 
@@ -97,10 +121,14 @@ def load_checkpoint(path: str | os.PathLike, model: SimpleClassifier | None = No
 
     Raises:
         FileNotFoundError: there is no file at ``path``.
-        ValueError: the file is corrupt, unsafe, or does not fit ``model``'s architecture.
+        IsADirectoryError: ``path`` is a directory.
+        ValueError: the file is corrupt, unsafe, too large or not a regular file, or does not fit
+            ``model``'s architecture, or ``model`` is on the meta device.
     """
     if model is not None and not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module (or None), got {type(model).__name__}")
+    if model is not None:
+        checks.no_meta(model, "load into")  # load_state_dict into meta tensors silently does nothing
     payload = _read(Path(path))
     state = payload["state_dict"]
     model = model if model is not None else SimpleClassifier(**payload["sizes"])
