@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # Optional: a package index for torch alone, e.g. PyTorch's CPU-only wheels on Linux (see README).
 TORCH_INDEX ?=
 
-.PHONY: setup book test lint outputs lab bench peak compat clean
+.PHONY: setup book test lint outputs lab bench peak compat mutate clean
 
 setup: $(STAMP)
 
@@ -73,5 +73,17 @@ compat: $(COMPAT_STAMP)
 	$(COMPAT_BIN)/python -m pytest -p no:cacheprovider --nbval chapters \
 		--nbval-sanitize-with _build/sanitize-compat.cfg
 
+# Mutation testing of the core modules against the unit tests ([tool.mutmut] in pyproject.toml).
+# A fresh run every time (about 40 min on 2 cores): a cached survivor is not retried when tests
+# change. Fails when fewer than 90% of the non-equivalent mutants are killed.
+$(VENV)/.mutate-installed: $(STAMP) requirements-mutate.txt
+	$(BIN)/python -m pip install -q -r requirements-mutate.txt
+	touch $@
+
+mutate: $(VENV)/.mutate-installed
+	rm -rf mutants
+	OMP_NUM_THREADS=1 $(BIN)/mutmut run --max-children 2
+	$(BIN)/python tools/mutation_summary.py --min-rate 0.9
+
 clean:
-	rm -rf _build
+	rm -rf _build mutants

@@ -6,6 +6,9 @@ import os
 import pathlib
 import pickle
 import random
+import re
+import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -93,7 +96,8 @@ def write_malicious(path: Path, marker: Path, how: str) -> None:
 
 
 @pytest.mark.parametrize("how", ["torch.save", "pickle"])
-def test_malicious_pickle_is_refused_and_never_runs(tmp_path: Path, how: str) -> None:
+def test_malicious_pickle_is_refused_and_never_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     how: str) -> None:
     # First prove the payload is live: an unsafe load does create its marker.
     probe = tmp_path / "probe-marker"
     write_malicious(tmp_path / "probe.pt", probe, how)
@@ -105,6 +109,8 @@ def test_malicious_pickle_is_refused_and_never_runs(tmp_path: Path, how: str) ->
 
     marker = tmp_path / "marker"
     write_malicious(tmp_path / "evil.pt", marker, how)
+    # This asks torch.load to default to unsafe unpickling; the refusal must not depend on that default.
+    monkeypatch.setenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "1")
     with pytest.raises(ValueError, match=r"refusing to load .*evil\.pt: it is corrupt or holds objects"):
         load_checkpoint(tmp_path / "evil.pt")
     assert not marker.exists()
@@ -122,9 +128,13 @@ def test_random_bytes_give_a_clear_error(tmp_path: Path, seed: int) -> None:
 
 
 def test_empty_file_gives_a_clear_error(tmp_path: Path) -> None:
-    (tmp_path / "empty.pt").write_bytes(b"")
-    with pytest.raises(ValueError, match=r"is not a readable checkpoint \(truncated or corrupt\?\)"):
-        load_checkpoint(tmp_path / "empty.pt")
+    path = tmp_path / "empty.pt"
+    path.write_bytes(b"")
+    # Refused before torch.load reads it: a checkpoint is a zip archive.
+    message = (f"{path} is not a readable checkpoint (truncated or corrupt?): expected a zip archive "
+               "as torch.save writes it, starting with 'PK'")
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        load_checkpoint(path)
 
 
 @pytest.mark.parametrize("keep", [0.5, 0.1, 0.99])
@@ -162,10 +172,26 @@ def test_plain_state_dict_is_not_an_xorlib_checkpoint(tmp_path: Path) -> None:
         load_checkpoint(tmp_path / "sd.pt")
 
 
-def test_malformed_sizes(tmp_path: Path) -> None:
-    bad = {"format": xorlib.checkpoint.FORMAT, "sizes": {"num_hidden": 0}, "state_dict": {}}
+@pytest.mark.parametrize("sizes", [
+    {"num_hidden": 0},
+    {"num_inputs": 2, "hidden": 4, "num_outputs": 1},  # a wrong name
+    {"num_inputs": 2, "num_hidden": 0, "num_outputs": 1},
+    {"num_inputs": 2, "num_hidden": True, "num_outputs": 1},
+])
+def test_malformed_sizes(tmp_path: Path, sizes: dict) -> None:
+    bad = {"format": xorlib.checkpoint.FORMAT, "sizes": sizes, "state_dict": SimpleClassifier().state_dict()}
     torch.save(bad, tmp_path / "bad.pt")
     with pytest.raises(ValueError, match=r"has malformed layer sizes: expected positive ints"):
+        load_checkpoint(tmp_path / "bad.pt")
+
+
+def test_malformed_state_dict(tmp_path: Path) -> None:
+    state = {**SimpleClassifier().state_dict(), "linear2.bias": [0.0]}  # a list, not a tensor
+    torch.save({"format": xorlib.checkpoint.FORMAT, "sizes": SimpleClassifier().sizes, "state_dict": state},
+               tmp_path / "bad.pt")
+    message = (f"{tmp_path / 'bad.pt'} has malformed state_dict: expected linear2.bias to be a dense "
+               "float tensor, got a list")
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         load_checkpoint(tmp_path / "bad.pt")
 
 
@@ -180,6 +206,16 @@ def test_loading_into_a_different_architecture_names_keys_and_shapes(tmp_path: P
     assert "linear2.weight: checkpoint (1, 4) vs model (1, 8)" in str(info.value)
     assert "linear2.bias" not in str(info.value)  # only the keys that differ are named
     assert all(torch.equal(v, before[k]) for k, v in wider.state_dict().items())  # left untouched
+
+
+def test_loading_into_a_module_with_other_keys_names_every_difference(tmp_path: Path) -> None:
+    path = save_checkpoint(trained(num_hidden=4), tmp_path / "h4.pt")
+    message = (f"checkpoint {path} does not fit this model: bias: checkpoint missing vs model (1,); "
+               "linear1.bias: checkpoint (4,) vs model missing; linear1.weight: checkpoint (4, 2) vs model "
+               "missing; linear2.bias: checkpoint (1,) vs model missing; linear2.weight: checkpoint (1, 4) "
+               "vs model missing; weight: checkpoint missing vs model (1, 2)")
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        load_checkpoint(path, torch.nn.Linear(2, 1))
 
 
 def test_load_into_something_that_is_not_a_module(tmp_path: Path) -> None:
@@ -261,3 +297,82 @@ def test_save_overwrites_with_the_new_model(tmp_path: Path) -> None:
     save_checkpoint(second, target)
     assert same_weights(load_checkpoint(target), second)
     assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]
+
+
+def test_bytes_are_flushed_and_synced_before_the_rename(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    events, real_fsync, real_replace = [], os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append(("fsync", os.fstat(fd).st_ino, os.fstat(fd).st_size))
+        real_fsync(fd)
+
+    def replace(src: str, dst: str) -> None:
+        events.append(("replace", os.stat(src).st_ino, os.stat(src).st_size))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(xorlib.checkpoint.os, "fsync", fsync)
+    monkeypatch.setattr(xorlib.checkpoint.os, "replace", replace)
+    path = save_checkpoint(trained(), tmp_path / "model.pt")
+    final = path.stat()
+    # The file synced is the one renamed, already at its full size (flushed), and the sync came first.
+    assert events == [("fsync", final.st_ino, final.st_size), ("replace", final.st_ino, final.st_size)]
+
+
+def test_save_never_writes_through_a_file_planted_at_its_temporary_name(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(xorlib.checkpoint.secrets, "token_hex", lambda n: "same-name-every-time")
+    used, real_replace = [], os.replace
+
+    def replace(src: str, dst: str) -> None:  # notes the temporary name a save uses
+        used.append(src)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(xorlib.checkpoint.os, "replace", replace)
+    save_checkpoint(SimpleClassifier(), tmp_path / "model.pt")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    Path(used[0]).symlink_to(victim)  # someone plants a link where the next save will write
+    with pytest.raises(FileExistsError):
+        save_checkpoint(trained(), tmp_path / "model.pt")
+    assert victim.read_text() == "keep me" and Path(used[0]).is_symlink()
+
+
+def test_failed_save_raises_its_own_error_even_if_the_temporary_file_is_gone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def replace(src: str, dst: str) -> None:
+        os.unlink(src)  # e.g. removed by a cleaner of temporary files
+        raise OSError("rename failed")
+
+    monkeypatch.setattr(xorlib.checkpoint.os, "replace", replace)
+    with pytest.raises(OSError, match="^rename failed$"):
+        save_checkpoint(SimpleClassifier(), tmp_path / "model.pt")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_refusal_names_torchs_reason_without_its_advice_to_allowlist(tmp_path: Path) -> None:
+    write_malicious(tmp_path / "evil.pt", tmp_path / "marker", "torch.save")
+    with pytest.raises(ValueError) as info:
+        load_checkpoint(tmp_path / "evil.pt")
+    reason = re.search(r"\(([^()]*)\)$", str(info.value)).group(1)
+    assert re.fullmatch(r"Unsupported global: GLOBAL \S+ was not an allowed global by default", reason)
+
+
+def test_long_reasons_are_cut_to_200_characters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A zip checkpoint holding an object of a class with a very long name: torch's reason quotes it.
+    name = "Long" + "a" * 400
+    cls = type(name, (), {"__module__": __name__})
+    monkeypatch.setattr(sys.modules[__name__], name, cls, raising=False)  # so pickle can find it
+    torch.save({"format": xorlib.checkpoint.FORMAT, "x": cls()}, tmp_path / "long.pt")
+    with pytest.raises(ValueError) as info:
+        load_checkpoint(tmp_path / "long.pt")
+    reason = re.search(r"\(([^()]*)\)$", str(info.value)).group(1)
+    assert len(reason) == 200 and reason.startswith(f"Unsupported global: GLOBAL {__name__}.Longaaaa")
+
+
+def test_a_foreign_pickle_gives_the_error_and_no_warning(tmp_path: Path) -> None:
+    write_malicious(tmp_path / "evil.pt", tmp_path / "marker", "pickle")  # pickle protocol 4 or 5
+    with warnings.catch_warnings(record=True) as caught, pytest.raises(ValueError, match="refusing to load"):
+        warnings.simplefilter("always")
+        load_checkpoint(tmp_path / "evil.pt")
+    assert [str(w.message) for w in caught] == []

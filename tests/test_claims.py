@@ -27,7 +27,7 @@ def test_chapter2_peak_is_the_sum_in_the_prose_and_above_every_measured_rate() -
     assert peak == round(2 * 16 * 2 * 2 * 4.25), "the sum written in the prose"
     measured = [float(r) for r in re.findall(r"^\d+x\d+ matmul on cpu: .* (\d+) GFLOP/s$", outputs, re.M)]
     assert len(measured) == 2, outputs
-    assert max(measured) < peak / 2, f"the prose says the measured rates {measured} are well under half of peak"
+    assert max(measured) < peak / 2, f"prose: the measured rates {measured} are well under half of peak"
 
 
 def test_chapter7_dropout_zeroes_about_half_and_doubles_the_rest() -> None:

@@ -73,3 +73,14 @@ def test_seeded_dataset_leaves_global_rng_alone(seed: int) -> None:
     before = torch.random.get_rng_state()
     XORDataset(50, seed=seed)
     assert torch.equal(torch.random.get_rng_state(), before)
+
+
+@FAST
+@given(size=sizes, std=st.floats(min_value=0.0, max_value=2.0), seed=seeds)
+def test_seeded_data_is_corners_then_noise_from_the_seeds_generator(size: int, std: float, seed: int) -> None:
+    # The documented recipe, drawn in this order: the chapters' numbers depend on it not drifting.
+    g = torch.Generator().manual_seed(seed)
+    corners = torch.randint(0, 2, (size, 2), generator=g).float()
+    noise = torch.randn(size, 2, generator=g)
+    data = XORDataset(size, std=std, seed=seed)
+    assert torch.equal(data.X, corners + std * noise) and torch.equal(data.y, xor(corners))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
@@ -15,6 +17,11 @@ def xy(n: int = 8, features: int = 2, labels: tuple[int, ...] = (0, 1)) -> tuple
     X = torch.rand(n, features, generator=torch.Generator().manual_seed(0))  # (n, features)
     y = torch.tensor([labels[i % len(labels)] for i in range(n)])  # (n,)
     return X, y
+
+
+def exactly(message: str) -> str:
+    """A ``match`` pattern for this whole message and nothing around it."""
+    return f"^{re.escape(message)}$"
 
 
 def loader(X: torch.Tensor, y: torch.Tensor, batch_size: int = 4) -> DataLoader:
@@ -54,6 +61,11 @@ def test_non_finite_noise_std(std: float) -> None:
 def test_dataset_seed_not_an_integer() -> None:
     with pytest.raises(TypeError, match=r"seed must be an integer, got '1' \(str\)"):
         XORDataset(10, seed="1")
+
+
+def test_loader_seed_not_an_integer() -> None:
+    with pytest.raises(TypeError, match=exactly("seed must be an integer, got 1.5 (float)")):
+        make_loader(XORDataset(10), seed=1.5)
 
 
 # --- layer sizes -----------------------------------------------------------------------------------
@@ -102,11 +114,26 @@ def test_integer_features() -> None:
         train_fast(SimpleClassifier(), X.long(), y, num_epochs=1)
 
 
+@pytest.mark.parametrize("as_list", ["X", "y"])
+def test_data_that_is_not_a_tensor(as_list: str) -> None:
+    X, y = xy()
+    X, y = (X.tolist(), y) if as_list == "X" else (X, y.tolist())
+    got = "list and Tensor" if as_list == "X" else "Tensor and list"
+    with pytest.raises(TypeError, match=exactly(f"X and y must be tensors, got {got}")):
+        train_fast(SimpleClassifier(), X, y, num_epochs=1)
+
+
 # --- labels ----------------------------------------------------------------------------------------
 
 def test_train_fast_with_labels_not_0_1() -> None:
     with pytest.raises(ValueError, match=r"labels must be 0 or 1, found \[2\]"):
         train_fast(SimpleClassifier(), *xy(labels=(0, 1, 2)), num_epochs=1)
+
+
+def test_many_bad_labels_are_listed_up_to_five() -> None:
+    message = "labels must be 0 or 1, found [2, 3, 4, 5, 6]"
+    with pytest.raises(ValueError, match=exactly(message)):
+        train_fast(SimpleClassifier(), *xy(labels=(0, 1, 2, 3, 4, 5, 6, 7)), num_epochs=1)
 
 
 def test_train_model_with_labels_not_0_1_fails_before_any_step() -> None:
@@ -135,7 +162,8 @@ def test_accuracy_with_labels_of_shape_n_by_1_does_not_miscount() -> None:
 
 
 def test_accuracy_given_one_batch_instead_of_batches() -> None:
-    with pytest.raises(TypeError, match=r"for one batch pass \[\(X, y\)\]"):
+    message = "accuracy expects an iterable of (X, y) batches; for one batch pass [(X, y)]"
+    with pytest.raises(TypeError, match=exactly(message)):
         accuracy(SimpleClassifier(), xy(n=2))
 
 
@@ -146,13 +174,14 @@ def empty_dataset() -> TensorDataset:
 
 
 def test_make_loader_over_empty_dataset() -> None:
-    with pytest.raises(ValueError, match=r"cannot make a loader over an empty dataset"):
+    message = "cannot make a loader over an empty dataset (len(dataset) == 0)"
+    with pytest.raises(ValueError, match=exactly(message)):
         make_loader(empty_dataset())
 
 
 def test_train_model_over_empty_loader() -> None:
     empty = DataLoader(empty_dataset(), batch_size=4, shuffle=False)
-    with pytest.raises(ValueError, match=r"the loader yields no batches"):
+    with pytest.raises(ValueError, match=exactly("the loader yields no batches (is its dataset empty?)")):
         train_model(SimpleClassifier(), empty, num_epochs=1, progress=False)
 
 
@@ -162,7 +191,8 @@ def test_train_fast_on_empty_tensors() -> None:
 
 
 def test_accuracy_over_no_batches() -> None:
-    with pytest.raises(ValueError, match=r"accuracy needs at least one sample"):
+    message = "accuracy needs at least one sample; the batches were empty"
+    with pytest.raises(ValueError, match=exactly(message)):
         accuracy(SimpleClassifier(), [])
 
 
@@ -176,6 +206,13 @@ def test_train_model_negative_epochs() -> None:
 def test_train_fast_negative_epochs() -> None:
     with pytest.raises(ValueError, match=r"num_epochs must be >= 0, got -5"):
         train_fast(SimpleClassifier(), *xy(), num_epochs=-5)
+
+
+@pytest.mark.parametrize(("epochs", "shown"),
+                         [(2.5, "2.5 (float)"), (True, "True (bool)"), ("3", "'3' (str)")])
+def test_epochs_not_an_integer(epochs: object, shown: str) -> None:
+    with pytest.raises(TypeError, match=exactly(f"num_epochs must be a non-negative integer, got {shown}")):
+        train_fast(SimpleClassifier(), *xy(), num_epochs=epochs)
 
 
 @pytest.mark.parametrize("lr", [0, -0.1])
@@ -200,6 +237,11 @@ def test_batch_size_below_one() -> None:
         make_loader(XORDataset(10), batch_size=0)
 
 
+def test_train_fast_batch_size_below_one() -> None:
+    with pytest.raises(ValueError, match=exactly("batch_size must be a positive integer (>= 1), got 0")):
+        train_fast(SimpleClassifier(), *xy(), num_epochs=1, batch_size=0)
+
+
 # --- predictions -----------------------------------------------------------------------------------
 
 def test_predict_on_a_list() -> None:
@@ -212,11 +254,18 @@ def test_predict_threshold_outside_0_1() -> None:
         predict(SimpleClassifier(), torch.zeros(3, 2), threshold=1.5)
 
 
+def test_predict_threshold_not_a_number() -> None:
+    with pytest.raises(TypeError, match=exactly("threshold must be a real number, got '0.5' (str)")):
+        predict(SimpleClassifier(), torch.zeros(3, 2), threshold="0.5")
+
+
 # --- devices ---------------------------------------------------------------------------------------
 
 def test_cuda_asked_for_without_a_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    with pytest.raises(ValueError, match=r"device 'cuda' was asked for, but this machine has no CUDA GPU"):
+    message = ("device 'cuda' was asked for, but this machine has no CUDA GPU (torch.cuda.is_available() "
+               "is False); use get_device() to fall back to the CPU")
+    with pytest.raises(ValueError, match=exactly(message)):
         xorlib.get_device("cuda")
     assert xorlib.get_device() == torch.device("cpu")  # the automatic choice falls back instead
 
@@ -236,6 +285,11 @@ def test_unknown_device_name() -> None:
 def test_device_of_wrong_type() -> None:
     with pytest.raises(TypeError, match=r"prefer must be None, a string or a torch\.device, got int"):
         xorlib.get_device(0)
+
+
+def test_time_matmul_of_an_empty_matrix() -> None:
+    with pytest.raises(ValueError, match=exactly("n must be a positive integer (>= 1), got 0")):
+        xorlib.time_matmul(n=0)
 
 
 def test_time_matmul_with_no_repeats() -> None:

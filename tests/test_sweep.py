@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
+
+import matplotlib
 import matplotlib.pyplot as plt
 import pytest
 import torch
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 import xorlib
-from xorlib import SimpleClassifier, SuccessTable, SweepResult, XORDataset, success_rate_plot, sweep
+from xorlib import SimpleClassifier, SuccessTable, SweepResult, XORDataset, plot, success_rate_plot, sweep
+from xorlib.sweep_result import MARKERS
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +80,7 @@ def test_success_table_and_plot(full: SweepResult, test_set: XORDataset) -> None
 
 def test_initial_weights_are_those_of_simple_classifier(train: XORDataset) -> None:
     result = sweep([1, 3, 8], [0.1, 1.0], [0, 5], train.X, train.y, num_epochs=0)
+    assert (result.hidden_sizes, result.lrs, result.seeds) == ((1, 3, 8), (0.1, 1.0), (0, 5))
     for m in range(len(result.hidden)):
         torch.manual_seed(int(result.seed[m]))
         reference = SimpleClassifier(2, int(result.hidden[m]), 1)
@@ -93,8 +101,9 @@ def test_each_model_follows_its_train_fast_run(train: XORDataset) -> None:
             torch.testing.assert_close(got, want, atol=1e-5, rtol=1e-4)
 
 
-def test_padding_adds_nothing_and_learns_nothing(train: XORDataset) -> None:
-    padded = sweep([3, 8], [0.5], [1, 2], train.X, train.y, num_epochs=5)  # 3-unit models padded to 8
+@pytest.mark.parametrize("hidden_sizes", [[3, 8], [8, 3]])
+def test_padding_adds_nothing_and_learns_nothing(train: XORDataset, hidden_sizes: list[int]) -> None:
+    padded = sweep(hidden_sizes, [0.5], [1, 2], train.X, train.y, num_epochs=5)  # 3-unit models padded to 8
     alone = sweep([3], [0.5], [1, 2], train.X, train.y, num_epochs=5)  # no padding at all
     small = padded.hidden == 3
     # Padded units got no gradient: their incoming and outgoing weights are still exactly zero.
@@ -112,6 +121,13 @@ def test_padding_adds_nothing_and_learns_nothing(train: XORDataset) -> None:
         net.linear2.weight.copy_(padded.W2[m, None, :3])
         net.linear2.bias.copy_(padded.b2[m, None])
         torch.testing.assert_close(padded.logits(train.X[:300])[m], net(train.X[:300]).squeeze(1))
+
+
+def test_default_is_100_epochs(train: XORDataset) -> None:
+    X, y = train.X[:200], train.y[:200]
+    a, b = sweep([2], [0.5], [0], X, y), sweep([2], [0.5], [0], X, y, num_epochs=100)
+    c = sweep([2], [0.5], [0], X, y, num_epochs=99)
+    assert torch.equal(a.W1, b.W1) and torch.equal(a.b2, b.b2) and not torch.equal(a.W1, c.W1)
 
 
 def test_deterministic(train: XORDataset) -> None:
@@ -158,3 +174,108 @@ def test_runs_on_the_device_of_x(train: XORDataset, test_set: XORDataset) -> Non
     result = sweep([4, 8], [1.0], range(4), train.X.cuda(), train.y.cuda())
     assert result.W1.is_cuda
     assert (result.accuracy(test_set.X, test_set.y) >= 0.99).float().mean() >= 0.75
+
+
+def exactly(message: str) -> str:
+    return f"^{re.escape(message)}$"
+
+
+def test_logits_accept_any_real_dtype_and_name_bad_input(full: SweepResult, test_set: XORDataset) -> None:
+    X = test_set.X[:50]
+    torch.testing.assert_close(full.logits(X.double()), full.logits(X))
+    torch.testing.assert_close(full.logits(X.round().long()), full.logits(X.round()))
+    with pytest.raises(ValueError, match=exactly("X must be a tensor of shape (N, 2), got list")):
+        full.logits(X.tolist())
+    with pytest.raises(ValueError, match=exactly("X must be a tensor of shape (N, 2), got (5, 3)")):
+        full.logits(torch.zeros(5, 3))
+    with pytest.raises(ValueError, match=exactly("X has 3 features per sample but the model expects 2")):
+        full.accuracy(torch.zeros(5, 3), torch.zeros(5).long())
+
+
+def test_logits_ignore_what_the_padding_holds(train: XORDataset) -> None:
+    """Like model(m), logits use a model's real units only, whatever sits in its padded rows."""
+    result = sweep([2, 5], [0.5], [0, 1], train.X, train.y, num_epochs=2)
+    pad = (torch.arange(5) >= result.hidden[:, None]).float()  # (M, H): 1 on padded units
+    g = torch.Generator().manual_seed(0)
+    noise = {name: torch.randn(getattr(result, name).shape, generator=g) for name in ("W1", "b1", "W2")}
+    noisy = dataclasses.replace(result, W1=result.W1 + noise["W1"] * pad[..., None],
+                                b1=result.b1 + noise["b1"] * pad, W2=result.W2 + noise["W2"] * pad)
+    X = train.X[:100]
+    torch.testing.assert_close(noisy.logits(X), result.logits(X))
+    for m in range(len(noisy.hidden)):
+        torch.testing.assert_close(noisy.logits(X)[m], noisy.model(m)(X).squeeze(1))
+
+
+def constant_models(logits: list[float]) -> SweepResult:
+    """Models with 2 hidden units whose logit is the same for every input (weights zero, b2 = logit)."""
+    M = len(logits)
+    return SweepResult((2,), (0.1,), tuple(range(M)), torch.full((M,), 2), torch.full((M,), 0.1),
+                       torch.arange(M), W1=torch.zeros(M, 2, 2), b1=torch.zeros(M, 2), W2=torch.zeros(M, 2),
+                       b2=torch.tensor(logits))
+
+
+def test_accuracy_counts_a_logit_of_0_as_class_1_like_predict() -> None:
+    result = constant_models([0.0, 0.5, -0.5])  # p = 0.5, 0.62, 0.38
+    X, y = torch.zeros(4, 2), torch.ones(4, dtype=torch.long)
+    assert result.accuracy(X, y).tolist() == [1.0, 1.0, 0.0]
+    assert [xorlib.accuracy(result.model(m), [(X, y)]) for m in range(3)] == [1.0, 1.0, 0.0]
+
+
+def test_success_means_accuracy_at_least_the_threshold() -> None:
+    X, y = torch.zeros(4, 2), torch.tensor([1, 1, 0, 0])
+    table = constant_models([0.0, 1.0, -1.0]).success_table(X, y, threshold=0.5)  # every accuracy is 0.5
+    assert table.rates.tolist() == [[1.0]] and table.num_seeds == 3
+    assert str(table).splitlines()[0] == "share of 3 seeds reaching test accuracy >= 0.5"
+    assert constant_models([0.0]).success_table(X, y, threshold=0.75).rates.tolist() == [[0.0]]
+
+
+def test_bad_model_index_and_threshold_name_the_argument(full: SweepResult, test_set: XORDataset) -> None:
+    with pytest.raises(ValueError, match=exactly("m must be >= 0, got -1")):
+        full.model(-1)
+    with pytest.raises(TypeError, match=exactly("m must be a non-negative integer, got 1.5 (float)")):
+        full.model(1.5)
+    with pytest.raises(ValueError, match=exactly("threshold must be >= 0, got -0.1")):
+        full.success_table(test_set.X, test_set.y, threshold=-0.1)
+
+
+def test_success_table_prints_as_a_text_table() -> None:
+    table = SuccessTable((1, 8), (0.1, 1.0), 4, 0.99, torch.tensor([[0.0, 0.25], [1.0, 0.5]]))
+    assert str(table).splitlines() == [
+        "share of 4 seeds reaching test accuracy >= 0.99",
+        "hidden |    lr=0.1      lr=1",
+        "----------------------------",
+        "     1 |      0.00      0.25",
+        "     8 |      1.00      0.50",
+    ]
+
+
+def test_success_table_with_a_row_missing_refuses_to_print() -> None:
+    table = SuccessTable((1, 2, 8), (0.1,), 4, 0.99, torch.tensor([[0.0], [1.0]]))  # no row for 8 units
+    with pytest.raises(ValueError):
+        str(table)
+
+
+def test_success_rate_plot_draws_one_labelled_line_per_lr() -> None:
+    lrs = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+    rates = torch.linspace(0, 1, 18).view(3, 6)
+    table = SuccessTable((1, 2, 4), lrs, 8, 0.9, rates)
+    with matplotlib.rc_context({"figure.dpi": 72}):  # the size must not follow the user's settings
+        fig = success_rate_plot(table)
+    ax = fig.axes[0]
+    assert fig.dpi == plot.DPI and isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
+    lines = ax.get_lines()
+    assert [list(line.get_xdata()) for line in lines] == [[1, 2, 4]] * 6
+    assert [list(line.get_ydata()) for line in lines] == rates.T.tolist()
+    assert [line.get_color() for line in lines] == list(plot.LINE_COLORS)  # six colours, one each
+    assert [line.get_marker() for line in lines] == list(MARKERS)
+    assert [line.get_markersize() for line in lines] == [9, 7.5, 6, 4.5, 3, 3]  # shrinking, then 3
+    labels = ["lr = 0.01", "lr = 0.03", "lr = 0.1", "lr = 0.3", "lr = 1", "lr = 3"]
+    assert [line.get_label() for line in lines] == labels
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == labels
+    assert legend.get_texts()[0].get_fontsize() == FontProperties(size="small").get_size_in_points()
+    assert list(ax.get_xticks()) == [1, 2, 4] and ax.get_ylim() == (-0.04, 1.04)
+    assert ax.get_xlabel() == "hidden units" and ax.get_ylabel() == "share with test acc >= 0.9"
+    assert ax.get_title() == "Which networks learn XOR?"
+    assert all(g.get_visible() and g.get_alpha() == 0.3 for g in ax.get_xgridlines() + ax.get_ygridlines())
+    assert success_rate_plot(table, title="Sweep").axes[0].get_title() == "Sweep"

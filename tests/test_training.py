@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import re
+import time
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -117,3 +119,126 @@ def test_timing_and_provenance_lines_match_the_sanitizer() -> None:
     for line in (str(timing), xorlib.provenance("cpu")):
         assert any(re.search(p, line) for p in patterns), f"no sanitizer covers {line!r}"
     assert xorlib.get_device().type == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_predict_compares_the_probability_with_its_threshold() -> None:
+    model = nn.Linear(2, 1)
+    with torch.no_grad():  # logit = x1, so p = sigmoid(x1)
+        model.weight.copy_(torch.tensor([[1.0, 0.0]]))
+        model.bias.zero_()
+    X = torch.tensor([[-2.0, 0.0], [0.0, 0.0], [0.5, 0.0], [3.0, 0.0], [100.0, 0.0]])  # p: .12 .5 .62 .95 1
+    assert xorlib.predict(model, X).tolist() == [0, 1, 1, 1, 1]  # p = 0.5 reaches the default 0.5
+    assert xorlib.predict(model, X, threshold=0.7).tolist() == [0, 0, 0, 1, 1]
+    assert xorlib.predict(model, X, threshold=0.0).tolist() == [1, 1, 1, 1, 1]  # both ends are allowed
+    assert xorlib.predict(model, X, threshold=1.0).tolist() == [0, 0, 0, 0, 1]  # sigmoid(100) is 1.0
+
+
+def test_accuracy_over_a_tuple_of_batches() -> None:
+    model = nn.Linear(2, 1)
+    with torch.no_grad():  # logit = x1: class 1 for x1 >= 0
+        model.weight.copy_(torch.tensor([[1.0, 0.0]]))
+        model.bias.zero_()
+    X, y = torch.tensor([[1.0, 0.0], [-1.0, 0.0]]), torch.tensor([1, 1])
+    assert xorlib.accuracy(model, ((X, y), (X, y), (X, 1 - y))) == 0.5  # any iterable of batches
+
+
+def test_make_loader_defaults_batch_128_shuffled_with_seed_0() -> None:
+    data = xorlib.XORDataset(300, seed=3)
+    batches = [X for X, _ in xorlib.make_loader(data)]
+    assert [len(X) for X in batches] == [128, 128, 44]
+    assert not torch.equal(batches[0], data.X[:128])  # shuffled
+    seeded = [X for X, _ in xorlib.make_loader(data, seed=0)]
+    other = [X for X, _ in xorlib.make_loader(data, seed=1)]
+    assert all(torch.equal(a, b) for a, b in zip(batches, seeded, strict=True))
+    assert not torch.equal(batches[0], other[0])
+
+
+def same_weights(a: nn.Module, b: nn.Module) -> bool:
+    return all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
+
+
+def test_training_defaults_are_100_epochs_batch_128_lr_0_1_seed_0() -> None:
+    data = xorlib.XORDataset(300, seed=3)
+    a, b = fresh_model(), fresh_model()
+    losses = xorlib.train_fast(a, data.X, data.y)
+    assert losses == xorlib.train_fast(b, data.X, data.y, num_epochs=100, batch_size=128, lr=0.1, seed=0)
+    assert len(losses) == 100 and same_weights(a, b)
+
+    data = xorlib.XORDataset(256, seed=4)
+    a, b, out = fresh_model(), fresh_model(), io.StringIO()
+    with redirect_stdout(out):  # progress=True by default: the bar is printed
+        losses = xorlib.train_model(a, xorlib.make_loader(data))
+    assert "epoch 100/100" in out.getvalue()
+    assert losses == xorlib.train_model(b, xorlib.make_loader(data), num_epochs=100, lr=0.1, progress=False)
+    assert same_weights(a, b)
+
+
+@pytest.mark.parametrize("loop", ["train_fast", "train_model"])
+def test_loops_train_any_module_and_zero_epochs_change_nothing(loop: str) -> None:
+    data = xorlib.XORDataset(64, seed=5)
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 1))  # no .sizes attribute
+    before = copy.deepcopy(net)
+
+    def run(epochs: int) -> list[float]:
+        if loop == "train_fast":
+            return xorlib.train_fast(net, data.X, data.y, num_epochs=epochs, batch_size=16)
+        return xorlib.train_model(net, xorlib.make_loader(data, 16), num_epochs=epochs, progress=False)
+
+    assert run(0) == [] and same_weights(net, before)
+    losses = run(3)
+    assert len(losses) == 3 and losses[-1] < losses[0]
+
+
+def test_train_fast_reports_the_mean_loss_of_the_epochs_batches() -> None:
+    # 100 identical samples in batches of 30, 30, 30 and 10: every batch has the same mean loss, and
+    # a tiny lr keeps the weights (so that loss) fixed, so the epoch's mean must equal it.
+    model = fresh_model()
+    X, y = torch.tensor([[0.3, 0.8]]).repeat(100, 1), torch.ones(100, dtype=torch.long)
+    with torch.no_grad():
+        start = nn.functional.binary_cross_entropy_with_logits(model(X).squeeze(1), y.float()).item()
+    (loss,) = xorlib.train_fast(model, X, y, num_epochs=1, batch_size=30, lr=1e-9)
+    assert loss == pytest.approx(start, rel=1e-6)
+
+
+@pytest.mark.parametrize("epochs", [10, 25, 100])
+def test_progress_bar_is_60_columns_of_hashes_redrawn_every_tenth(epochs: int) -> None:
+    out = io.StringIO()
+    with redirect_stdout(out), xorlib.training.progress_bar(epochs) as bar:
+        for _ in range(epochs):
+            bar.update()
+    frames = [f for f in out.getvalue().rstrip("\n").split("\r") if f]
+    assert all(len(f) == 60 for f in frames), frames
+    assert all(re.fullmatch(rf"epoch +\d+/{epochs} \|#* *\|", f) for f in frames), frames
+    shown = {int(re.match(r"epoch +(\d+)", f).group(1)) for f in frames}
+    assert shown == set(range(0, epochs, max(1, epochs // 10))) | {epochs}
+    assert frames[-1].endswith("#|")  # full at the end
+
+
+def test_get_device_prefers_cuda_and_checks_the_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert xorlib.get_device("cpu") == torch.device("cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert xorlib.get_device() == torch.device("cuda")
+    assert xorlib.get_device("cuda") == torch.device("cuda")
+    assert xorlib.get_device("cuda:1") == torch.device("cuda:1")
+    with pytest.raises(ValueError, match=r"device 'cuda:2' was asked for, but this machine has 2 CUDA GPU"):
+        xorlib.get_device("cuda:2")  # numbered 0 and 1
+
+
+def test_provenance_names_the_torch_release_and_the_device(monkeypatch: pytest.MonkeyPatch) -> None:
+    line = xorlib.provenance("cpu")
+    release = re.fullmatch(r"Outputs verified with torch (\d+\.\d+\.\d+) on device: cpu", line)
+    assert release and torch.__version__.startswith(release.group(1))
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device: f"GPU {torch.device(device).index}")
+    assert xorlib.provenance("cuda:1") == f"Outputs verified with torch {release.group(1)} on device: GPU 1"
+
+
+def test_time_matmul_reports_the_time_it_took_and_leaves_the_random_state_alone() -> None:
+    state = torch.random.get_rng_state()
+    start = time.perf_counter()
+    timing = xorlib.time_matmul(64)
+    elapsed = time.perf_counter() - start
+    assert torch.equal(torch.random.get_rng_state(), state)  # a chapter's later draws do not shift
+    assert timing.device == "cpu" and timing.repeats == 3 and timing.n == 64
+    assert 0 < timing.seconds <= elapsed

@@ -7,6 +7,7 @@ confusing traceback deep inside torch.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 
@@ -40,7 +41,7 @@ def number(name: str, value: object, *, positive: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
     value = float(value)
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):  # nan, inf or -inf
         raise ValueError(f"{name} must be finite, got {value}")
     if positive and value <= 0:
         raise ValueError(f"{name} must be > 0, got {value}")

@@ -52,13 +52,13 @@ def save_checkpoint(model: SimpleClassifier, path: str | os.PathLike) -> Path:
         "xorlib_version": __version__,
         "torch_version": str(torch.__version__),  # a plain str: weights_only refuses TorchVersion
     }
-    # A fresh name in the same directory (os.replace cannot cross file systems); O_EXCL never
-    # reuses an existing file, and mode 0o666 lets the umask decide permissions as for open().
+    # A fresh name in the same directory (os.replace cannot cross file systems); mode "x" never
+    # reuses an existing file (nor follows a link planted there), and the umask sets permissions.
     # The name is cut to 40 characters so that it stays within 255 bytes (NAME_MAX).
     tmp = real.parent / f".{real.name[:40]}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    f = open(tmp, "xb")  # outside the try: a file that already existed is not ours to remove
     try:
-        with os.fdopen(fd, "wb") as f:
+        with f:
             torch.save(payload, f)
             f.flush()
             os.fsync(f.fileno())  # the bytes are on disk before the name points at them

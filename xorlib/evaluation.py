@@ -12,7 +12,6 @@ from xorlib.data import check_xy
 from xorlib.device import module_device
 
 
-@torch.no_grad()  # no graph is needed to score a model: saves memory and time
 def predict(model: nn.Module, X: torch.Tensor, threshold: float = 0.5) -> torch.Tensor:
     """Return 0/1 predictions ``(N,)`` for inputs ``X`` ``(N, F)``: sigmoid of the logit >= threshold."""
     if not isinstance(X, torch.Tensor):
@@ -20,7 +19,8 @@ def predict(model: nn.Module, X: torch.Tensor, threshold: float = 0.5) -> torch.
     if not 0 <= _checks.number("threshold", threshold) <= 1:
         raise ValueError(f"threshold is a probability and must lie in [0, 1], got {threshold}")
     model.eval()  # switches layers like Dropout to inference behaviour; gradients are untouched
-    logits = model(X.to(module_device(model))).squeeze(dim=1)
+    with torch.no_grad():  # no graph is needed to score a model: saves memory and time
+        logits = model(X.to(module_device(model))).squeeze(dim=1)
     return (torch.sigmoid(logits) >= threshold).long()
 
 

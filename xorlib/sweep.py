@@ -4,11 +4,12 @@ A model this small leaves the machine idle: each SGD step is a few tiny
 operations. ``sweep`` stacks the weights of a whole grid of models (hidden
 sizes x learning rates x seeds) into a few tensors and trains them together
 with batched matrix products. Smaller models are padded to the largest hidden
-size; a mask zeroes the padded units' outgoing weights, so they add nothing to
-the output and receive no gradient. Model ``(hidden, lr, seed)`` starts from
-the weights of ``torch.manual_seed(seed); SimpleClassifier(2, hidden, 1)`` and
-sees the batches of ``train_fast(..., seed=seed)``, so it follows that single
-run up to float rounding (which many epochs can amplify).
+size with all-zero weights, a fixed point of SGD: a padded unit outputs
+tanh(0) = 0 and its zero outgoing weight passes back no gradient, so padding
+adds nothing to the output and learns nothing. Model ``(hidden, lr, seed)``
+starts from the weights of ``torch.manual_seed(seed); SimpleClassifier(2,
+hidden, 1)`` and sees the batches of ``train_fast(..., seed=seed)``, so it
+follows that single run up to float rounding (which many epochs can amplify).
 """
 
 from __future__ import annotations
@@ -66,7 +67,6 @@ def sweep(hidden_sizes: Sequence[int], lrs: Sequence[float], seeds: Sequence[int
     # Model k of seed s has hidden_sizes[k // len(lrs)] units and lr lrs[k % len(lrs)].
     hidden = torch.tensor(hidden_sizes, device=dev).repeat_interleave(len(lrs))  # (K,)
     lr = torch.tensor(lrs, device=dev).repeat(len(hidden_sizes))  # (K,)
-    mask = (torch.arange(H, device=dev)[:, None] < hidden).float()  # (H, K): 1 for real units
     # Weights in a training layout: W1a (S, 3, H, K) holds x1, x2 and bias rows.
     W1a, W2, b2 = torch.zeros(S, 3, H, K), torch.zeros(S, H, K), torch.zeros(S, K)
     for s, seed in enumerate(seeds):
@@ -80,7 +80,7 @@ def sweep(hidden_sizes: Sequence[int], lrs: Sequence[float], seeds: Sequence[int
             W1a[s, :2, :h, ks], W1a[s, 2, :h, ks] = w1.T[:, :, None], b1_[:, None]
             W2[s, :h, ks], b2[s, ks] = w2[0, :, None], b2_
     W1a, W2, b2 = W1a.to(dev), W2.to(dev), b2.to(dev)
-    _train(W1a, W2, b2, mask, lr, X, y, seeds, num_epochs, batch_size)
+    _train(W1a, W2, b2, lr, X, y, seeds, num_epochs, batch_size)
 
     def flat(t: torch.Tensor) -> torch.Tensor:  # (S, ..., K) -> (K * S, ...): model m = k * S + s
         return t.movedim(-1, 0).reshape(K * S, *t.shape[1:-1])
@@ -92,9 +92,8 @@ def sweep(hidden_sizes: Sequence[int], lrs: Sequence[float], seeds: Sequence[int
     )
 
 
-def _train(W1a: torch.Tensor, W2: torch.Tensor, b2: torch.Tensor, mask: torch.Tensor, lr: torch.Tensor,
-           X: torch.Tensor, y: torch.Tensor, seeds: tuple[int, ...], num_epochs: int, batch_size: int,
-           ) -> None:
+def _train(W1a: torch.Tensor, W2: torch.Tensor, b2: torch.Tensor, lr: torch.Tensor, X: torch.Tensor,
+           y: torch.Tensor, seeds: tuple[int, ...], num_epochs: int, batch_size: int) -> None:
     """SGD on the stacked weights, in place, with the gradients of each model's mean BCE written out."""
     S, _, H, K = W1a.shape
     X = X.float()
@@ -105,14 +104,14 @@ def _train(W1a: torch.Tensor, W2: torch.Tensor, b2: torch.Tensor, mask: torch.Te
     for _ in range(num_epochs):
         perm = torch.stack([torch.randperm(len(X), generator=g) for g in gens]).to(X.device)  # (S, N)
         for xb, yb in zip(Xa[perm].split(batch_size, 1), yf[perm].split(batch_size, 1), strict=True):
-            B, W2m = xb.shape[1], W2 * mask  # xb (S, B, 3), yb (S, B); masked: padding sends nothing
+            B = xb.shape[1]  # xb (S, B, 3), yb (S, B)
             # h = tanh(x W1 + b1) (S, B, H, K), written as 2 sigmoid(2a) - 1: equal, and torch.tanh
             # is several times slower than sigmoid on some CPUs.
             h = torch.sigmoid(torch.bmm(xb, W1v).mul_(2)).mul_(2).sub_(1).view(S, B, H, K)
-            z = (h * W2m[:, None]).sum(dim=2) + b2[:, None]  # (S, B, K) logits
+            z = (h * W2[:, None]).sum(dim=2) + b2[:, None]  # (S, B, K) logits
             dz = (torch.sigmoid(z) - yb[..., None]) / B  # d(mean BCE)/dz, (S, B, K)
-            dh = dz[:, :, None] * W2m[:, None]  # (S, B, H, K): zero on padded units
+            dh = dz[:, :, None] * W2[:, None]  # (S, B, H, K): zero on padded units (W2 = 0 there)
             da = torch.ops.aten.tanh_backward(dh, h)  # dh * (1 - h^2): back through tanh
             W1v.addcmul_(torch.bmm(xb.transpose(1, 2), da.reshape(S, B, H * K)), lr_hk, value=-1)
-            W2.addcmul_((h * dz[:, :, None]).sum(dim=1) * mask, lr, value=-1)
+            W2.addcmul_((h * dz[:, :, None]).sum(dim=1), lr, value=-1)  # zero on padding (h = 0 there)
             b2.addcmul_(dz.sum(dim=1), lr, value=-1)

@@ -41,7 +41,6 @@ class SweepResult:
     W2: torch.Tensor  # (M, H); zero on padding
     b2: torch.Tensor  # (M,)
 
-    @torch.no_grad()
     def logits(self, X: torch.Tensor) -> torch.Tensor:
         """Every model's logits for ``X``. Shape: ``X`` ``(N, 2)`` -> ``(M, N)``."""
         if not isinstance(X, torch.Tensor) or X.dim() != 2 or X.shape[1] != 2:
@@ -49,8 +48,9 @@ class SweepResult:
             raise ValueError(f"X must be a tensor of shape (N, 2), got {got}")
         X = X.to(self.W1.device, torch.float32)
         mask = torch.arange(self.W1.shape[1], device=X.device) < self.hidden[:, None]  # (M, H)
-        h = torch.tanh(torch.einsum("nf,mhf->mnh", X, self.W1) + self.b1[:, None])  # (M, N, H)
-        return torch.einsum("mnh,mh->mn", h, self.W2 * mask) + self.b2[:, None]
+        with torch.no_grad():  # scoring needs no graph
+            h = torch.tanh(torch.einsum("nf,mhf->mnh", X, self.W1) + self.b1[:, None])  # (M, N, H)
+            return torch.einsum("mnh,mh->mn", h, self.W2 * mask) + self.b2[:, None]
 
     def accuracy(self, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Fraction of ``(X, y)`` each model classifies correctly. Shape: ``(N, 2), (N,)`` -> ``(M,)``."""
