@@ -155,13 +155,14 @@ def test_scoring_keeps_every_module_in_the_mode_it_found(scorer: str) -> None:
         assert [model.training, *(m.training for m in model)] == [modes[0], *modes]
 
 
-def test_predict_scores_in_eval_mode_even_when_handed_a_model_in_train_mode() -> None:
+def test_scoring_is_done_in_eval_mode_even_when_handed_a_model_in_train_mode() -> None:
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(2, 64), nn.Dropout(0.5), nn.Linear(64, 1)).train()
+    model = nn.Sequential(nn.Linear(2, 64), nn.Dropout(0.5), nn.Linear(64, 1)).eval()
     X = torch.rand(200, 2)
-    expected = (model.eval()(X).squeeze(1) >= 0).long()
-    model.train()
-    assert torch.equal(predict(model, X), expected) and torch.equal(predict(model, X), expected)
+    expected = (model(X).squeeze(1) >= 0).long(), plot.boundary_image(model, steps=5)
+    model.train()  # dropout on: two calls of model(X) would differ
+    assert torch.equal(predict(model, X), expected[0]) and torch.equal(predict(model, X), expected[0])
+    assert torch.equal(plot.boundary_image(model, steps=5), expected[1])
 
 
 def test_predict_and_sweep_result_apply_one_rule_at_logit_zero(result: SweepResult) -> None:
