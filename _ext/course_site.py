@@ -2,13 +2,17 @@
 
 1. MathJax is served by the site itself, so pages with maths render offline. Its files
    come from the pinned ``sphinx-mathjax-offline`` package, whose own module cannot be
-   imported (it installs as ``sphinx-mathjax-offline/``); this does the same job: copy
-   them to ``_static/mathjax`` and point Sphinx's ``mathjax_path`` there.
+   imported (it installs as ``sphinx-mathjax-offline/``); this does the same job: its
+   ``static`` folder (which holds only ``mathjax/``) joins ``html_static_path``, so Sphinx
+   copies it to ``_static/mathjax``, and Sphinx's ``mathjax_path`` points there.
 2. ``repository.url`` in _config.yml is the one switch for the Colab/Binder launch
    buttons and the repository link. Left empty, the site shows none of them (the theme
    would otherwise crash on launch buttons without a repository). Unless
    ``launch_buttons.thebe`` is on, sphinx-thebe (which Jupyter Book always loads) adds
    nothing to the pages: no thebe script address and no placeholder Binder repository.
+   Sphinx has no public way to remove another extension's event handlers, so this reads
+   ``app.events.listeners`` (not documented, present in Sphinx 7) and calls the public
+   ``app.disconnect`` on sphinx-thebe's; ``tests/test_website.py`` checks the result.
 """
 
 from __future__ import annotations
@@ -19,7 +23,6 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ExtensionError
-from sphinx.util.fileutil import copy_asset
 
 MATHJAX_SCRIPT = "mathjax/tex-chtml.js"  # relative to _static/
 
@@ -37,6 +40,7 @@ def mathjax_dir() -> Path:
 
 def configure(app: Sphinx, config: Config) -> None:
     config.mathjax_path = MATHJAX_SCRIPT
+    config.html_static_path = [*config.html_static_path, str(mathjax_dir().parent)]  # holds mathjax/
     options = config.html_theme_options
     if str(options.get("repository_url") or "").strip():
         options["use_repository_button"] = True  # (Jupyter Book's defaults say False)
@@ -51,13 +55,7 @@ def configure(app: Sphinx, config: Config) -> None:
                     app.disconnect(listener.id)
 
 
-def copy_mathjax(app: Sphinx, exc: Exception | None) -> None:
-    if exc is None and app.builder.format == "html":
-        copy_asset(str(mathjax_dir()), str(Path(app.outdir) / "_static" / "mathjax"))
-
-
 def setup(app: Sphinx) -> dict:
     mathjax_dir()  # fail early, with a clear message, when the files are missing
     app.connect("config-inited", configure)
-    app.connect("build-finished", copy_mathjax)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -16,15 +16,17 @@ from torch import nn
 
 from xorlib import _checks
 
+MAX_MATMUL_N = 20_000  # three n x n float32 matrices: 4.8 GB at this size
 
-def get_device(prefer: str | None = None) -> torch.device:
+
+def get_device(prefer: torch.device | str | None = None) -> torch.device:
     """Return the device to compute on: CUDA when present, else the CPU.
 
     Args:
         prefer: ``None`` to choose automatically, or ``"cpu"``/``"cuda"``/``"cuda:N"``.
 
     Raises:
-        ValueError: a CUDA device was asked for on a machine without one.
+        ValueError: an unknown device, or a CUDA device on a machine without it.
     """
     if prefer is None:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -33,14 +35,16 @@ def get_device(prefer: str | None = None) -> torch.device:
     try:
         device = torch.device(prefer)
     except RuntimeError:  # torch's message lists every device type it knows
-        raise ValueError(f"unknown device {prefer!r}; expected None, 'cpu', 'cuda' or 'cuda:N'") from None
+        device = None
+    if device is None or device.type not in ("cpu", "cuda"):
+        raise ValueError(f"unknown device {str(prefer)!r}; expected None, 'cpu', 'cuda' or 'cuda:N'")
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(
-            f"device {prefer!r} was asked for, but this machine has no CUDA GPU "
+            f"device {str(prefer)!r} was asked for, but this machine has no CUDA GPU "
             "(torch.cuda.is_available() is False); use get_device() to fall back to the CPU"
         )
     if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
-        raise ValueError(f"device {prefer!r} was asked for, but this machine has "
+        raise ValueError(f"device {str(prefer)!r} was asked for, but this machine has "
                          f"{torch.cuda.device_count()} CUDA GPU(s), numbered from 0")
     return device
 
@@ -48,9 +52,15 @@ def get_device(prefer: str | None = None) -> torch.device:
 def module_device(model: nn.Module) -> torch.device:
     """Return the device holding ``model``'s parameters (they all live on one device here)."""
     try:
-        return next(model.parameters()).device
+        return next(_checks.module("model", model).parameters()).device
     except StopIteration:
         raise ValueError(f"{type(model).__name__} has no parameters, so it lives on no device") from None
+
+
+def module_dtype(model: nn.Module) -> torch.dtype:
+    """Return the dtype of ``model``'s parameters: inputs are converted to it (float64 -> float32)."""
+    module_device(model)  # the same checks: a module, with parameters
+    return next(model.parameters()).dtype
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,13 @@ class MatmulTiming:
     device: str
     seconds: float  # median over the timed repeats
     repeats: int
+
+    def __post_init__(self) -> None:
+        _checks.positive_int("n", self.n)
+        if not isinstance(self.device, str):
+            raise TypeError(f"device must be a device name such as 'cpu', got {type(self.device).__name__}")
+        _checks.number("seconds", self.seconds, positive=True)
+        _checks.positive_int("repeats", self.repeats)
 
     @property
     def gflops(self) -> float:
@@ -78,11 +95,12 @@ def time_matmul(n: int = 5000, device: torch.device | str = "cpu", repeats: int 
     """Time ``x @ x`` for a random ``n x n`` matrix on ``device``: one warm-up, then a median.
 
     On CUDA the GPU runs asynchronously, so each product is bracketed by CUDA
-    events and the host waits (synchronizes) before reading them.
+    events and the host waits (synchronizes) before reading them. ``device`` is
+    checked as ``get_device`` checks it; ``n`` is at most ``MAX_MATMUL_N``.
     """
-    n = _checks.positive_int("n", n)
+    n = _checks.positive_int("n", n, maximum=MAX_MATMUL_N)
     repeats = _checks.positive_int("repeats", repeats)
-    device = torch.device(device)
+    device = get_device(device)
     x = torch.randn(n, n, generator=torch.Generator().manual_seed(0)).to(device)
     x @ x  # warm-up: first call pays for library loading and caches
     times = []
@@ -102,7 +120,11 @@ def time_matmul(n: int = 5000, device: torch.device | str = "cpu", repeats: int 
 
 
 def provenance(device: torch.device | str) -> str:
-    """One line naming the torch version and device a chapter's outputs were made with."""
+    """One line naming the torch version and device a chapter's outputs were made with.
+
+    ``device`` is checked as ``get_device`` checks it (a device this machine lacks is refused).
+    """
     version = torch.__version__.split("+")[0]  # drop the build tag (+cpu, +cu130)
-    name = torch.cuda.get_device_name(device) if torch.device(device).type == "cuda" else "cpu"
+    device = get_device(device)
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
     return f"Outputs verified with torch {version} on device: {name}"

@@ -15,7 +15,7 @@ from html import escape
 
 import matplotlib.pyplot as plt
 import torch
-from matplotlib.animation import FuncAnimation
+from matplotlib.animation import Animation, FuncAnimation
 from matplotlib.figure import Figure
 
 from xorlib import _checks, plot
@@ -35,7 +35,7 @@ _BUTTONS = {"minus": "&minus;", "fast-backward": "|&#9664;&#xFE0E;", "step-backw
 
 def make_data(std: float = 0.1, seed: int = 0, size: int = 200) -> tuple[torch.Tensor, torch.Tensor]:
     """The samples every function here trains on: ``XORDataset(size, std, seed)``'s ``X`` and ``y``."""
-    data = XORDataset(size, std=std, seed=_checks.integer("seed", seed))
+    data = XORDataset(size, std=std, seed=_checks.seed("seed", seed))
     return data.X, data.y
 
 
@@ -51,7 +51,7 @@ def train_with_snapshots(hidden: int, lr: float, std: float, num_epochs: int, ba
     batch_size = _checks.positive_int("batch_size", batch_size)
     num_epochs = _checks.non_negative_int("num_epochs", num_epochs)
     every = _checks.positive_int("every", every)
-    lr, seed = _checks.number("lr", lr, positive=True), _checks.integer("seed", seed)
+    lr, seed = _checks.number("lr", lr, positive=True), _checks.seed("seed", seed)
     X, y = make_data(std, seed, size)
     with torch.random.fork_rng(devices=[]):  # seeded init that leaves the caller's global RNG alone
         torch.manual_seed(seed)
@@ -60,8 +60,9 @@ def train_with_snapshots(hidden: int, lr: float, std: float, num_epochs: int, ba
     snapshots = [(0, plot.boundary_image(model))]
     while len(losses) < num_epochs:
         chunk = min(every, num_epochs - len(losses))
-        # a fresh shuffling stream per chunk, the same on every run
-        losses += train_fast(model, X, y, chunk, batch_size, lr, seed=seed * 100_003 + len(losses))
+        # a fresh shuffling stream per chunk, the same on every run (kept in the range of a seed)
+        chunk_seed = (seed * 100_003 + len(losses)) % (_checks.MAX_SEED + 1)
+        losses += train_fast(model, X, y, chunk, batch_size, lr, seed=chunk_seed)
         snapshots.append((len(losses), plot.boundary_image(model)))
     return model, losses, snapshots
 
@@ -94,7 +95,14 @@ def boundary_animation(snapshots: Sequence[tuple[int, torch.Tensor]], X: torch.T
 
 def animation_html(anim: FuncAnimation, alt: str = "") -> str:
     """Self-contained, deterministic HTML for ``anim``: no CDN link, an id derived from the frames,
-    and ``alt`` text on the frame image for readers who cannot see it."""
+    and ``alt`` text on the frame image for readers who cannot see it.
+
+    Rendering opens no figure; close the animation's own figure when you make it, as
+    ``boundary_animation`` does, or a notebook also shows it as a still image.
+    """
+    if not isinstance(anim, Animation) or not isinstance(alt, str):
+        raise TypeError(f"expected a matplotlib Animation and a str alt text, got {type(anim).__name__} "
+                        f"and {type(alt).__name__}")
     html = anim.to_jshtml(default_mode="once")
     alt_attr = f' alt="{escape(alt, quote=True)}"'
     html = re.sub(r'(<img id="_anim_img[0-9a-f]+")', lambda m: m.group(1) + alt_attr, html)
@@ -102,7 +110,6 @@ def animation_html(anim: FuncAnimation, alt: str = "") -> str:
     html = re.sub(r'<i class="fa fa-([a-z -]+)"></i>', lambda m: _BUTTONS[m.group(1)], html)
     random_id = re.search(r'id="_anim_img([0-9a-f]+)"', html).group(1)  # uuid4 changes every call
     stable_id = hashlib.sha256(html.replace(random_id, "").encode()).hexdigest()[:32]
-    plt.close(anim._fig)
     return html.replace(random_id, stable_id)
 
 

@@ -1,6 +1,9 @@
-"""The classifier, introduced in chapter 3 (``03_modules``)."""
+"""The classifier, introduced in chapter 3 (``03_modules``), and ``eval_mode`` for scoring it (chapter 7)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import torch
 from torch import nn
@@ -49,3 +52,19 @@ class SimpleClassifier(nn.Module):
         x = self.linear1(x)  # (N, hidden)
         x = self.act_fn(x)
         return self.linear2(x)  # (N, outputs): logits, no sigmoid
+
+
+@contextmanager
+def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
+    """Put ``model`` in eval mode for a ``with`` block, then give every submodule back its own mode.
+
+    ``model.train()`` afterwards would not do: it would also switch on a submodule the
+    caller had put in eval mode on purpose.
+    """
+    modes = [(module, module.training) for module in _checks.module("model", model).modules()]
+    model.eval()  # switches layers like Dropout to inference behaviour; gradients are untouched
+    try:
+        yield model
+    finally:
+        for module, training in modes:
+            module.training = training

@@ -35,7 +35,7 @@ def panel(seed: int = 0) -> interactive | None:
         ``result`` is the ``Figure`` of the latest run. ``None`` when ``XORLIB_STATIC_OUTPUTS`` is
         set, after printing a note, since a static page cannot run Python.
     """
-    seed = _checks.integer("seed", seed)
+    seed = _checks.seed("seed", seed)
     if os.environ.get("XORLIB_STATIC_OUTPUTS"):
         print(STATIC_NOTE)
         return None

@@ -15,7 +15,9 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from torch import nn
 
-from xorlib.device import module_device
+from xorlib import _checks
+from xorlib.device import module_device, module_dtype
+from xorlib.model import eval_mode
 
 CLASS_COLORS = ("#0072B2", "#E69F00")  # class 0 blue, class 1 orange (Okabe-Ito)
 MARKERS = ("o", "^")
@@ -65,12 +67,21 @@ def loss_curve(losses: Sequence[float] | Mapping[str, Sequence[float]], log: boo
 
 @torch.no_grad()
 def boundary_image(model: nn.Module, lo: float = LO, hi: float = HI, steps: int = 200) -> torch.Tensor:
-    """Return P(class 1) on a ``steps x steps`` grid over ``[lo, hi]^2``, row 0 at ``x_2 = lo``."""
-    model.eval()
-    axis = torch.linspace(lo, hi, steps, device=module_device(model))
+    """Return P(class 1) on a ``steps x steps`` grid over ``[lo, hi]^2``, row 0 at ``x_2 = lo``.
+
+    The model's train/eval mode is kept; it must return one logit per point. ``steps`` is at
+    most 2,000 (four million points).
+    """
+    lo, hi = _checks.number("lo", lo, signed=True), _checks.number("hi", hi, signed=True)
+    if lo >= hi:
+        raise ValueError(f"lo must be below hi, got lo={lo}, hi={hi}")
+    steps = _checks.positive_int("steps", steps, maximum=2_000)
+    axis = torch.linspace(lo, hi, steps, device=module_device(model), dtype=module_dtype(model))
     x2, x1 = torch.meshgrid(axis, axis, indexing="ij")  # rows follow x_2, columns x_1
     grid = torch.stack([x1, x2], dim=-1).reshape(-1, 2)  # (steps*steps, 2)
-    return torch.sigmoid(model(grid)).reshape(steps, steps).cpu()
+    with eval_mode(model):
+        logits = _checks.one_logit(model(grid), len(grid))  # (steps*steps,)
+    return torch.sigmoid(logits).reshape(steps, steps).cpu()
 
 
 def draw_probability(ax: plt.Axes, prob: torch.Tensor) -> list:

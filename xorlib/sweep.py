@@ -14,13 +14,13 @@ follows that single run up to float rounding (which many epochs can amplify).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import torch
 
 from xorlib import _checks
 from xorlib.data import check_xy
+from xorlib.model import SimpleClassifier
 from xorlib.sweep_result import SweepResult
 
 
@@ -42,7 +42,7 @@ def sweep(hidden_sizes: Sequence[int], lrs: Sequence[float], seeds: Sequence[int
     Args:
         hidden_sizes: hidden units of the models, e.g. ``range(1, 9)``.
         lrs: SGD learning rates, each > 0.
-        seeds: seeds (ints >= 0) for the initial weights and the shuffling.
+        seeds: seeds (ints 0 to 2**63 - 1) for the initial weights and the shuffling.
         X: training inputs.
         y: training labels.
         num_epochs: passes over the data.
@@ -59,7 +59,7 @@ def sweep(hidden_sizes: Sequence[int], lrs: Sequence[float], seeds: Sequence[int
     """
     hidden_sizes = _sizes("hidden_sizes", hidden_sizes, _checks.positive_int)
     lrs = _sizes("lrs", lrs, lambda n, v: _checks.number(n, v, positive=True))
-    seeds = _sizes("seeds", seeds, _checks.non_negative_int)
+    seeds = _sizes("seeds", seeds, _checks.seed)
     num_epochs = _checks.non_negative_int("num_epochs", num_epochs)
     batch_size = _checks.positive_int("batch_size", batch_size)
     check_xy(X, y, 2)
@@ -69,16 +69,15 @@ def sweep(hidden_sizes: Sequence[int], lrs: Sequence[float], seeds: Sequence[int
     lr = torch.tensor(lrs, device=dev).repeat(len(hidden_sizes))  # (K,)
     # Weights in a training layout: W1a (S, 3, H, K) holds x1, x2 and bias rows.
     W1a, W2, b2 = torch.zeros(S, 3, H, K), torch.zeros(S, H, K), torch.zeros(S, K)
-    for s, seed in enumerate(seeds):
-        for i, h in enumerate(hidden_sizes):
-            g = torch.Generator().manual_seed(seed)  # the draws nn.Linear makes after manual_seed(seed)
-            w1, b1_, w2, b2_ = torch.empty(h, 2), torch.empty(h), torch.empty(1, h), torch.empty(1)
-            for w, b in ((w1, b1_), (w2, b2_)):
-                torch.nn.init.kaiming_uniform_(w, a=math.sqrt(5), generator=g)  # U(+-1/sqrt(fan_in))
-                torch.nn.init.uniform_(b, -1 / math.sqrt(w.shape[1]), 1 / math.sqrt(w.shape[1]), generator=g)
-            ks = slice(i * len(lrs), (i + 1) * len(lrs))  # this hidden size, every lr
-            W1a[s, :2, :h, ks], W1a[s, 2, :h, ks] = w1.T[:, :, None], b1_[:, None]
-            W2[s, :h, ks], b2[s, ks] = w2[0, :, None], b2_
+    with torch.random.fork_rng(devices=[]), torch.no_grad():  # the caller's global RNG is left alone
+        for s, seed in enumerate(seeds):
+            for i, h in enumerate(hidden_sizes):
+                torch.manual_seed(seed)
+                net = SimpleClassifier(2, h, 1)  # real nn.Linear layers: their own initialisation
+                ks = slice(i * len(lrs), (i + 1) * len(lrs))  # this hidden size, every lr
+                W1a[s, :2, :h, ks] = net.linear1.weight.T[:, :, None]  # (2, h, 1): one copy per lr
+                W1a[s, 2, :h, ks] = net.linear1.bias[:, None]
+                W2[s, :h, ks], b2[s, ks] = net.linear2.weight[0, :, None], net.linear2.bias
     W1a, W2, b2 = W1a.to(dev), W2.to(dev), b2.to(dev)
     _train(W1a, W2, b2, lr, X, y, seeds, num_epochs, batch_size)
 
@@ -111,7 +110,7 @@ def _train(W1a: torch.Tensor, W2: torch.Tensor, b2: torch.Tensor, lr: torch.Tens
             z = (h * W2[:, None]).sum(dim=2) + b2[:, None]  # (S, B, K) logits
             dz = (torch.sigmoid(z) - yb[..., None]) / B  # d(mean BCE)/dz, (S, B, K)
             dh = dz[:, :, None] * W2[:, None]  # (S, B, H, K): zero on padded units (W2 = 0 there)
-            da = torch.ops.aten.tanh_backward(dh, h)  # dh * (1 - h^2): back through tanh
+            da = dh * (1 - h * h)  # back through tanh: tanh' = 1 - tanh^2
             W1v.addcmul_(torch.bmm(xb.transpose(1, 2), da.reshape(S, B, H * K)), lr_hk, value=-1)
             W2.addcmul_((h * dz[:, :, None]).sum(dim=1), lr, value=-1)  # zero on padding (h = 0 there)
             b2.addcmul_(dz.sum(dim=1), lr, value=-1)

@@ -21,7 +21,7 @@ from xorlib.plot import DPI, LINE_COLORS
 MARKERS = ("o", "^", "s", "D", "v", "P")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # == is identity: a field-wise == of tensors has no single truth value
 class SweepResult:
     """Trained weights of ``M = len(hidden_sizes) * len(lrs) * len(seeds)`` models, in nn.Linear layout.
 
@@ -55,7 +55,7 @@ class SweepResult:
     def accuracy(self, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Fraction of ``(X, y)`` each model classifies correctly. Shape: ``(N, 2), (N,)`` -> ``(M,)``."""
         check_xy(X, y, 2)
-        correct = (self.logits(X) >= 0).long() == y.to(self.W1.device)  # (M, N); logit >= 0 <=> p >= 0.5
+        correct = (self.logits(X) >= 0).long() == y.to(self.W1.device)  # (M, N); predict's rule at 0.5
         return correct.float().mean(dim=1).cpu()
 
     def model(self, m: int) -> SimpleClassifier:
@@ -73,13 +73,13 @@ class SweepResult:
 
     def success_table(self, X: torch.Tensor, y: torch.Tensor, threshold: float = 0.99) -> SuccessTable:
         """Share of seeds whose test accuracy is >= ``threshold``, per (hidden size, lr)."""
-        threshold = _checks.number("threshold", threshold)
+        threshold = _checks.probability("threshold", threshold)
         hits = (self.accuracy(X, y) >= threshold).float()  # (M,)
         rates = hits.view(len(self.hidden_sizes), len(self.lrs), len(self.seeds)).mean(dim=2)
         return SuccessTable(self.hidden_sizes, self.lrs, len(self.seeds), threshold, rates)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # == is identity; compare two tables with torch.equal(a.rates, b.rates)
 class SuccessTable:
     """Success rates ``(len(hidden_sizes), len(lrs))``; ``str()`` prints them as a text table."""
 

@@ -18,7 +18,7 @@ from tqdm.std import tqdm
 
 from xorlib import _checks
 from xorlib.data import check_xy
-from xorlib.device import module_device
+from xorlib.device import module_device, module_dtype
 
 
 def progress_bar(num_epochs: int, enabled: bool = True) -> tqdm:
@@ -37,6 +37,14 @@ def progress_bar(num_epochs: int, enabled: bool = True) -> tqdm:
     )
 
 
+def trainable(model: nn.Module) -> list[nn.Parameter]:
+    """The parameters of ``model`` that SGD updates: those with ``requires_grad=True``."""
+    params = [p for p in _checks.module("model", model).parameters() if p.requires_grad]
+    if not params:
+        raise ValueError(f"{type(model).__name__} has no parameter with requires_grad=True: nothing to train")
+    return params
+
+
 def train_model(
     model: nn.Module,
     loader: DataLoader,
@@ -46,16 +54,20 @@ def train_model(
 ) -> list[float]:
     """Train ``model`` with SGD and BCEWithLogitsLoss over ``loader``.
 
-    Batches are moved to the model's device. Returns the mean loss of each epoch.
-    The first batch is checked (shapes, features, 0/1 labels) before any step.
+    Batches are moved to the model's device and dtype. Returns the mean loss of each
+    epoch. The first batch is checked (shapes, finite features, 0/1 labels) before any
+    step. Frozen parameters (``requires_grad=False``) are left as they are.
     """
     num_epochs = _checks.non_negative_int("num_epochs", num_epochs)
     lr = _checks.number("lr", lr, positive=True)
+    if isinstance(loader, tuple) and len(loader) == 2 and isinstance(loader[0], torch.Tensor):
+        raise TypeError("train_model expects a DataLoader (batches of (X, y)); for tensors use train_fast")
     if len(loader) == 0:
         raise ValueError("the loader yields no batches (is its dataset empty?)")
+    params = trainable(model)
     num_inputs = getattr(model, "sizes", {}).get("num_inputs")
-    device = module_device(model)
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    device, dtype = module_device(model), module_dtype(model)
+    optimizer = torch.optim.SGD(params, lr=lr)
     loss_fn = nn.BCEWithLogitsLoss()
     history = []
     model.train()
@@ -65,8 +77,8 @@ def train_model(
             for step, (X, y) in enumerate(loader):
                 if epoch == step == 0:  # one cheap check (on the CPU), not one sync per batch
                     check_xy(X, y, num_inputs)
-                X, y = X.to(device), y.to(device)
-                logits = model(X).squeeze(dim=1)  # (B, 1) -> (B,)
+                X, y = X.to(device, dtype), y.to(device)
+                logits = _checks.one_logit(model(X), len(X))  # (B, 1) -> (B,)
                 loss = loss_fn(logits, y.float())
                 optimizer.zero_grad()
                 loss.backward()
@@ -90,7 +102,8 @@ def train_fast(
 
     Each epoch takes a fresh random permutation of the ``N`` samples and cuts it
     into batches of ``batch_size`` (the last may be smaller). Returns the mean
-    loss of each epoch.
+    loss of each epoch. ``X`` is converted to the model's dtype; frozen
+    parameters are left as they are.
 
     Shape:
         ``X``: ``(N, num_inputs)``, ``y``: ``(N,)`` of 0/1.
@@ -98,10 +111,11 @@ def train_fast(
     num_epochs = _checks.non_negative_int("num_epochs", num_epochs)
     batch_size = _checks.positive_int("batch_size", batch_size)
     lr = _checks.number("lr", lr, positive=True)
+    seed = _checks.seed("seed", seed)
+    params = trainable(model)
     check_xy(X, y, getattr(model, "sizes", {}).get("num_inputs"))
     device = module_device(model)
-    X, y = X.to(device), y.to(device).float()  # moved once, not every step
-    params = list(model.parameters())
+    X, y = X.to(device, module_dtype(model)), y.to(device).float()  # moved once, not every step
     generator = torch.Generator().manual_seed(seed)  # on the CPU: the same batches on every device
     history = []
     model.train()
@@ -110,10 +124,11 @@ def train_fast(
         total = torch.zeros((), device=device)
         # X[perm] is one gather per epoch; split() then returns views, not copies.
         for xb, yb in zip(X[perm].split(batch_size), y[perm].split(batch_size), strict=True):
-            loss = F.binary_cross_entropy_with_logits(model(xb).view(-1), yb)
+            loss = F.binary_cross_entropy_with_logits(_checks.one_logit(model(xb), len(xb)), yb)
             grads = torch.autograd.grad(loss, params)  # no .grad fields to zero
             with torch.no_grad():
-                torch._foreach_add_(params, grads, alpha=-lr)  # SGD: p -= lr * grad, one call for all
+                for p, grad in zip(params, grads, strict=True):
+                    p.add_(grad, alpha=-lr)  # SGD: p -= lr * grad
                 total += loss
         history.append(total / -(-len(X) // batch_size))  # ceil(N / batch_size) batches
     return torch.stack(history).tolist() if history else []
