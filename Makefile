@@ -74,7 +74,7 @@ compat: $(COMPAT_STAMP)
 		--nbval-sanitize-with _build/sanitize-compat.cfg
 
 # Mutation testing of the core modules against the unit tests ([tool.mutmut] in pyproject.toml).
-# A fresh run every time (about 40 min on 2 cores): a cached survivor is not retried when tests
+# A fresh run every time (about 20 min on 2 cores): a cached survivor is not retried when tests
 # change. Fails when fewer than 90% of the non-equivalent mutants are killed.
 $(VENV)/.mutate-installed: $(STAMP) requirements-mutate.txt
 	$(BIN)/python -m pip install -q -r requirements-mutate.txt
