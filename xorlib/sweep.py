@@ -100,6 +100,7 @@ def _train(W1a: torch.Tensor, W2: torch.Tensor, b2: torch.Tensor, lr: torch.Tens
     yf, W1v = y.float(), W1a.view(S, 3, H * K)
     gens = [torch.Generator().manual_seed(seed) for seed in seeds]  # CPU: the same batches on every device
     lr_hk = lr.repeat(H)  # (H * K,): the lr of each column of W1v
+    one = torch.ones((), device=X.device)
     for _ in range(num_epochs):
         perm = torch.stack([torch.randperm(len(X), generator=g) for g in gens]).to(X.device)  # (S, N)
         for xb, yb in zip(Xa[perm].split(batch_size, 1), yf[perm].split(batch_size, 1), strict=True):
@@ -110,7 +111,9 @@ def _train(W1a: torch.Tensor, W2: torch.Tensor, b2: torch.Tensor, lr: torch.Tens
             z = (h * W2[:, None]).sum(dim=2) + b2[:, None]  # (S, B, K) logits
             dz = (torch.sigmoid(z) - yb[..., None]) / B  # d(mean BCE)/dz, (S, B, K)
             dh = dz[:, :, None] * W2[:, None]  # (S, B, H, K): zero on padded units (W2 = 0 there)
-            da = dh * (1 - h * h)  # back through tanh: tanh' = 1 - tanh^2
+            # back through tanh: da = dh * (1 - h^2), as addcmul (1 - h*h) then mul_ in the same buffer:
+            # no temporaries to allocate, and 1 - h*h rounded once, as autograd's tanh backward does
+            da = torch.addcmul(one, h, h, value=-1).mul_(dh)
             W1v.addcmul_(torch.bmm(xb.transpose(1, 2), da.reshape(S, B, H * K)), lr_hk, value=-1)
             W2.addcmul_((h * dz[:, :, None]).sum(dim=1), lr, value=-1)  # zero on padding (h = 0 there)
             b2.addcmul_(dz.sum(dim=1), lr, value=-1)
