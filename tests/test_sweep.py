@@ -234,7 +234,8 @@ def test_bad_model_index_and_threshold_name_the_argument(full: SweepResult, test
         full.model(-1)
     with pytest.raises(TypeError, match=exactly("m must be a non-negative integer, got 1.5 (float)")):
         full.model(1.5)
-    with pytest.raises(ValueError, match=exactly("threshold is a probability and must lie in [0, 1], got -0.1")):
+    message = "threshold is a probability and must lie in [0, 1], got -0.1"
+    with pytest.raises(ValueError, match=exactly(message)):
         full.success_table(test_set.X, test_set.y, threshold=-0.1)
 
 
