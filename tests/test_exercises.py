@@ -47,6 +47,75 @@ def assert_wrong(capsys, check, answer, hint: str) -> None:
     assert hint in out, out
 
 
+# Chapter 0: a slice, labels, a broadcast shape, a copy
+
+
+right(ex.check_00_slice,
+      ("slice", lambda x: x[1:3]), ("index list", lambda x: x[[1, 2]]), ("narrow", lambda x: x.narrow(0, 1, 2)),
+      ("stack", lambda x: torch.stack([x[1], x[2]])))
+wrong(ex.check_00_slice,
+      ("1-based", lambda x: x[2:3]), ("second entry is x[1]", lambda x: x[2:4]),
+      ("second entry is x[1]", lambda x: x[[2, 3]]), ("leaves out index b", lambda x: x[1:2]),
+      ("first two", lambda x: x[:2]), ("return a tensor", lambda x: x[1:3].tolist()),
+      ("shape (2,)", lambda x: x[1:4]), ("positions 1 and 2", lambda x: x[-2:]))
+
+
+def labels_loop(scores):
+    return torch.tensor([1 if s > 0 else 0 for s in scores.tolist()])
+
+
+right(ex.check_00_labels,
+      ("compare", lambda s: (s > 0).long()), ("to", lambda s: s.gt(0).to(torch.int64)),
+      ("where", lambda s: torch.where(s > 0, 1, 0)), ("loop", labels_loop),
+      ("sigmoid", lambda s: torch.sigmoid(s).round().long()))
+wrong(ex.check_00_labels,
+      ("add .long()", lambda s: s > 0), ("as.integer", lambda s: (s > 0).int()),
+      ("use .long()", lambda s: (s > 0).float()), ("truncates", lambda s: s.long()),
+      ("flipped", lambda s: (s < 0).long()), ("torch.long", lambda s: (s > 0).to(torch.uint8)),
+      ("one label per score", lambda s: (s > 0).long().sum()), ("> 0", lambda s: (s > 1).long()))
+
+right(ex.check_00_broadcast_shape,
+      ("tuple", (3, 4)), ("Size", torch.Size([3, 4])), ("measured", (torch.ones(3, 1) + torch.ones(4)).shape),
+      ("broadcast_shapes", torch.broadcast_shapes((3, 1), (4,))))
+wrong(ex.check_00_broadcast_shape,
+      ("not [3, 4]", [3, 4]), ("from the right", (4, 3)), ("counts as (1, 4)", (12,)),
+      ("counts as (1, 4)", (4,)), ("nothing is recycled", (3, 1)), ("stretch", (3, 4, 1)))
+
+
+def zeroed_clone(x, row=0, col=None):
+    y = x.clone()
+    if col is None:
+        y[row] = 0.0
+    else:
+        y[:, col] = 0.0
+    return y
+
+
+def zeroed_alias(x, make=lambda t: t):
+    y = make(x)  # shares x's memory
+    y[0] = 0.0
+    return y
+
+
+def zeroed_through_numpy(x):
+    x.numpy()[0] = 0.0  # .numpy() shares x's memory
+    return x.clone()
+
+
+right(ex.check_00_copy,
+      ("clone", zeroed_clone), ("cat", lambda x: torch.cat([torch.zeros_like(x[:1]), x[1:]])),
+      ("mask", lambda x: x * (torch.arange(len(x)) > 0).unsqueeze(1)),
+      ("index_fill", lambda x: x.index_fill(0, torch.tensor([0]), 0.0)))
+wrong(ex.check_00_copy,
+      ("changed x itself", zeroed_alias), ("changed x itself", lambda x: zeroed_alias(x, lambda t: t.view(t.shape))),
+      ("changed x itself", lambda x: zeroed_alias(x, lambda t: t[:])),
+      ("changed x itself", lambda x: zeroed_alias(x, torch.Tensor.detach)),
+      ("changed x itself", zeroed_through_numpy),
+      ("first row is x[0]", lambda x: zeroed_clone(x, row=1)), ("first column", lambda x: zeroed_clone(x, col=0)),
+      ("shape of x", lambda x: zeroed_clone(x)[1:]), ("return a tensor", lambda x: zeroed_clone(x).numpy()),
+      ("every row of x but the first", lambda x: x.clone()))
+
+
 # Chapter 1: a gradient by hand (no autograd), accumulation
 
 
@@ -574,8 +643,8 @@ def test_checker_refuses_wrong_answer_with_hint(capsys, check, answer, hint) -> 
 
 def test_every_checker_has_its_tables() -> None:
     names = [name for name in dir(ex) if name.startswith("check_")]
-    for chapter in range(1, 9):
-        assert 2 <= sum(name.startswith(f"check_0{chapter}_") for name in names) <= 3, chapter
+    for chapter in range(9):
+        assert 2 <= sum(name.startswith(f"check_0{chapter}_") for name in names) <= 4, chapter
     for name in names:
         assert sum(c.__name__ == name for c, *_ in RIGHT) >= 2, name
         assert sum(c.__name__ == name for c, *_ in WRONG) >= 1, name
@@ -593,6 +662,8 @@ def test_wrong_kind_of_answer_raises_type_error() -> None:
         ex.check_07_eval_mode("no")
     with pytest.raises(TypeError, match="pair of shapes"):
         ex.check_04_batch_shape("(32, 2)")
+    with pytest.raises(TypeError, match="a shape such as"):
+        ex.check_00_broadcast_shape("(3, 4)")
 
 
 def test_learner_code_that_raises_is_a_wrong_answer(capsys) -> None:

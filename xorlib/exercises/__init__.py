@@ -4,6 +4,12 @@ A checker takes the learner's answer (a value, a function or a class), prints ``
 returns True, or prints ``Not yet: <hint>`` and returns False.
 """
 
+from xorlib.exercises.ch00 import (
+    check_00_broadcast_shape,
+    check_00_copy,
+    check_00_labels,
+    check_00_slice,
+)
 from xorlib.exercises.ch01_ch02 import (
     check_01_accumulation,
     check_01_gradient,
@@ -31,6 +37,7 @@ from xorlib.exercises.ch07_ch08 import (
 )
 
 __all__ = [
+    "check_00_broadcast_shape", "check_00_copy", "check_00_labels", "check_00_slice",
     "check_01_accumulation", "check_01_gradient", "check_02_device_of", "check_02_gflops",
     "check_03_count_parameters", "check_03_module_list", "check_04_batch_shape", "check_04_circles_dataset",
     "check_04_last_batch_size", "check_05_bce", "check_05_training_step", "check_06_epoch_count",
