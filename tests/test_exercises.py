@@ -51,8 +51,8 @@ def assert_wrong(capsys, check, answer, hint: str) -> None:
 
 
 right(ex.check_00_slice,
-      ("slice", lambda x: x[1:3]), ("index list", lambda x: x[[1, 2]]), ("narrow", lambda x: x.narrow(0, 1, 2)),
-      ("stack", lambda x: torch.stack([x[1], x[2]])))
+      ("slice", lambda x: x[1:3]), ("index list", lambda x: x[[1, 2]]),
+      ("narrow", lambda x: x.narrow(0, 1, 2)), ("stack", lambda x: torch.stack([x[1], x[2]])))
 wrong(ex.check_00_slice,
       ("1-based", lambda x: x[2:3]), ("second entry is x[1]", lambda x: x[2:4]),
       ("second entry is x[1]", lambda x: x[[2, 3]]), ("leaves out index b", lambda x: x[1:2]),
@@ -107,11 +107,13 @@ right(ex.check_00_copy,
       ("mask", lambda x: x * (torch.arange(len(x)) > 0).unsqueeze(1)),
       ("index_fill", lambda x: x.index_fill(0, torch.tensor([0]), 0.0)))
 wrong(ex.check_00_copy,
-      ("changed x itself", zeroed_alias), ("changed x itself", lambda x: zeroed_alias(x, lambda t: t.view(t.shape))),
+      ("changed x itself", zeroed_alias),
+      ("changed x itself", lambda x: zeroed_alias(x, lambda t: t.view(t.shape))),
       ("changed x itself", lambda x: zeroed_alias(x, lambda t: t[:])),
       ("changed x itself", lambda x: zeroed_alias(x, torch.Tensor.detach)),
       ("changed x itself", zeroed_through_numpy),
-      ("first row is x[0]", lambda x: zeroed_clone(x, row=1)), ("first column", lambda x: zeroed_clone(x, col=0)),
+      ("first row is x[0]", lambda x: zeroed_clone(x, row=1)),
+      ("first column", lambda x: zeroed_clone(x, col=0)),
       ("shape of x", lambda x: zeroed_clone(x)[1:]), ("return a tensor", lambda x: zeroed_clone(x).numpy()),
       ("every row of x but the first", lambda x: x.clone()))
 

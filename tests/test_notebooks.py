@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from nbval.plugin import comment_markers, metadata_tags
 from test_sanitizers import sanitize, sanitizers
 
@@ -35,8 +36,17 @@ def output_texts(cell: dict) -> list[str]:
     return texts
 
 
-def test_all_eight_chapters_present() -> None:
-    assert len(CHAPTERS) == 8, [p.name for p in CHAPTERS]
+def numbered(names: list[str]) -> list[str]:
+    """The numbered chapters ("00_tensors" ...) among ``names``, in their order; appendices left out."""
+    return [name for name in names if re.fullmatch(r"\d\d_\w+", name)]
+
+
+def test_nine_numbered_chapters_present_in_order() -> None:
+    files = numbered([p.stem for p in CHAPTERS])
+    assert [name[:2] for name in files] == [f"{n:02d}" for n in range(9)], files
+    assert files[0] == "00_tensors", files
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    assert numbered([Path(c["file"]).name for c in toc["chapters"]]) == files, "_toc.yml lists them in order"
 
 
 @pytest.fixture(params=CHAPTERS, ids=lambda p: p.stem)

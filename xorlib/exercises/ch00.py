@@ -75,7 +75,8 @@ def check_00_copy(fn: Callable) -> None:
         got = _tensor(_call(fn, x))
         _require(torch.equal(x, before), "your function changed x itself: y = x, x[:], x.view(...) and "
                                          "x.detach() all share x's memory; copy it first with x.clone()")
-        _require(got.shape == x.shape, f"the copy has the shape of x {tuple(x.shape)}, got {tuple(got.shape)}")
+        _require(got.shape == x.shape, f"the copy has the shape of x, {tuple(x.shape)}; "
+                                       f"got {tuple(got.shape)}")
         want, second_row, first_col = before.clone(), before.clone(), before.clone()
         want[0], second_row[1], first_col[:, 0] = 0.0, 0.0, 0.0
         _require(not _same(got, second_row), "rows count from 0: the first row is x[0]")
