@@ -68,7 +68,7 @@ def draw_network(model: nn.Module, ax: plt.Axes | None = None) -> plt.Axes:
     if max(sizes) > MAX_UNITS:
         raise ValueError(f"draw_network draws at most {MAX_UNITS} units per layer, got sizes {sizes}")
     if ax is None:
-        _, ax = plt.subplots(figsize=(1.5 * len(sizes) + 0.6, 0.5 * max(sizes) + 1.6), dpi=plot.DPI)
+        _, ax = plt.subplots(figsize=(2 * len(sizes) + 1, 0.7 * max(sizes) + 1.8), dpi=plot.DPI)
     # unit i of a column of n sits at ((column) * GAP, (n - 1) / 2 - i): every column centred on 0
     heights = [[(n - 1) / 2 - i for i in range(n)] for n in sizes]
     top, bottom = max(sizes) / 2, -max(sizes) / 2
