@@ -64,8 +64,8 @@ def test_chapter3_first_loss_near_ln2_and_logistic_regression_stays_there() -> N
     ((lo, hi, p_lo, p_hi),) = re.findall(pattern, outputs, re.M)
     assert "all between 0.6 and 0.9" in prose and 0.6 <= float(lo) <= float(hi) <= 0.9
     assert "with 65% to 70% to every point" in prose and (p_lo, p_hi) == ("0.65", "0.70")
-    ((low, high, median),) = re.findall(r"^100 seeds: initial loss from ([\d.]+) to ([\d.]+), median ([\d.]+)$",
-                                        outputs, re.M)
+    seeds = r"^100 seeds: initial loss from ([\d.]+) to ([\d.]+), median ([\d.]+)$"
+    ((low, high, median),) = re.findall(seeds, outputs, re.M)
     assert 0.6 < float(low) and 0.69 <= float(median) <= 0.71 and float(high) < 1, "near ln 2, mostly above"
     row = r"^(\S.*?) +\d+ parameters: loss [\d.]+ -> ([\d.]+), test accuracy (\d+)%$"
     rows = {name: (float(loss), int(acc)) for name, loss, acc in re.findall(row, outputs, re.M)}
@@ -75,4 +75,4 @@ def test_chapter3_first_loss_near_ln2_and_logistic_regression_stays_there() -> N
     assert rows["x1*x2, Linear(3, 1)"][1] == rows["2-4-1 with tanh"][1] == 100, "the prose: both reach 100%"
     (residual,) = re.findall(r"\| deviance ([\d.]+) = 2 \* 2500 \*", outputs)
     (null,) = re.findall(r"^null deviance ([\d.]+)$", outputs, re.M)
-    assert 0 <= float(null) - float(residual) < 0.01 * float(null), "the prose: hardly below the null deviance"
+    assert 0 <= float(null) - float(residual) < 0.01 * float(null), "the prose: hardly below the null one"
