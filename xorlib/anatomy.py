@@ -69,7 +69,7 @@ def draw_network(model: nn.Module, ax: plt.Axes | None = None) -> plt.Axes:
         raise ValueError(f"draw_network draws at most {MAX_UNITS} units per layer, got sizes {sizes}")
     if ax is None:
         _, ax = plt.subplots(figsize=(2 * len(sizes) + 1, 0.7 * max(sizes) + 1.8), dpi=plot.DPI)
-    # unit i of a column of n sits at ((column) * GAP, (n - 1) / 2 - i): every column centred on 0
+    # unit i of column c (n units) sits at (c * GAP, (n - 1) / 2 - i): every column centred on 0
     heights = [[(n - 1) / 2 - i for i in range(n)] for n in sizes]
     top, bottom = max(sizes) / 2, -max(sizes) / 2
     for col, (name, layer, _) in enumerate(layers):  # edges first, so the units sit on top of them
@@ -123,7 +123,8 @@ def compare_boundaries(models: Mapping[str, nn.Module], X: torch.Tensor, y: torc
 
     Args:
         models: ``{title: model}``; each model maps ``(N, 2)`` points to ``(N, 1)`` logits.
-        X: samples ``(N, 2)``; y: labels ``(N,)``, drawn on every panel.
+        X: samples ``(N, 2)``, drawn on every panel.
+        y: their labels ``(N,)`` of 0/1.
 
     Returns:
         The figure, one panel per model, a colour bar for P(class 1) and the legend below.
