@@ -55,3 +55,24 @@ def test_chapter7_one_sample_at_a_time_is_by_far_the_slowest() -> None:
     assert sorted(times, key=int) == ["1", "16", "128", "500"], "every batch size reaches 100.00%"
     assert max(times, key=lambda b: float(times[b])) == "1", f"batch 1 should be the slowest: {times}"
     assert float(times["1"]) > 10 * float(times["500"]), f"'far longer' than one batch of 500: {times}"
+
+
+def test_chapter3_first_loss_near_ln2_and_logistic_regression_stays_there() -> None:
+    prose, outputs = chapter("03_modules.ipynb")
+    assert "all logits 0: loss 0.693, ln 2 = 0.693" in outputs
+    pattern = r"^our model: logits from ([\d.-]+) to ([\d.-]+), P\(class 1\) from ([\d.]+) to ([\d.]+), loss"
+    ((lo, hi, p_lo, p_hi),) = re.findall(pattern, outputs, re.M)
+    assert "all between 0.6 and 0.9" in prose and 0.6 <= float(lo) <= float(hi) <= 0.9
+    assert "with 65% to 70% to every point" in prose and (p_lo, p_hi) == ("0.65", "0.70")
+    seeds = r"^100 seeds: initial loss from ([\d.]+) to ([\d.]+), median ([\d.]+)$"
+    ((low, high, median),) = re.findall(seeds, outputs, re.M)
+    assert 0.6 < float(low) and 0.69 <= float(median) <= 0.71 and float(high) < 1, "near ln 2, mostly above"
+    row = r"^(\S.*?) +\d+ parameters: loss [\d.]+ -> ([\d.]+), test accuracy (\d+)%$"
+    rows = {name: (float(loss), int(acc)) for name, loss, acc in re.findall(row, outputs, re.M)}
+    assert list(rows) == ["Linear(2, 1)", "x1*x2, Linear(3, 1)", "2-4-1 with tanh"], rows
+    assert abs(rows["Linear(2, 1)"][0] - 0.693) < 0.005, "the prose: it ends at a loss of ln 2"
+    assert rows["Linear(2, 1)"][1] < 50, "the prose: even below a coin's 50%"
+    assert rows["x1*x2, Linear(3, 1)"][1] == rows["2-4-1 with tanh"][1] == 100, "the prose: both reach 100%"
+    (residual,) = re.findall(r"\| deviance ([\d.]+) = 2 \* 2500 \*", outputs)
+    (null,) = re.findall(r"^null deviance ([\d.]+)$", outputs, re.M)
+    assert 0 <= float(null) - float(residual) < 0.01 * float(null), "the prose: hardly below the null one"
