@@ -5,12 +5,15 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The R appendix's kernel, registered by set-up where R is on PATH (tools/register_r_kernel.py);
+# without R the recipe only says how to get it, and the appendix's tests skip.
+R_KERNEL := $(VENV)/share/jupyter/kernels/ir/kernel.json
 # Optional: a package index for torch alone, e.g. PyTorch's CPU-only wheels on Linux (see README).
 TORCH_INDEX ?=
 
 .PHONY: setup book test lint outputs lab bench peak compat mutate clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(R_KERNEL)
 
 $(STAMP): requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "make: no $(PYTHON) on PATH; the course needs Python 3.11 \
@@ -26,6 +29,9 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+$(R_KERNEL): $(STAMP) tools/register_r_kernel.py
+	$(BIN)/python tools/register_r_kernel.py
+
 book: $(STAMP)
 	rm -rf _build/html _build/.doctrees
 	$(BIN)/jupyter-book build . -W -n --keep-going
@@ -34,13 +40,13 @@ book: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check xorlib tests tools benchmarks chapters _ext conftest.py
 
-test: lint book
+test: lint book $(R_KERNEL)
 	$(BIN)/python -m pytest -p no:cacheprovider --nbval tests chapters
 
-outputs: $(STAMP)
+outputs: $(STAMP) $(R_KERNEL)
 	$(BIN)/python tools/refresh_outputs.py
 
-lab: $(STAMP)
+lab: $(STAMP) $(R_KERNEL)
 	$(BIN)/jupyter lab chapters
 
 bench: $(STAMP)

@@ -1,11 +1,13 @@
 """pytest settings that hold from any working directory (``cd tests && pytest --nbval ../chapters`` too)."""
 
+import functools
 import os
 from pathlib import Path
 
 import pytest
 from nbval.plugin import IPyNbCell
 
+from tests import r_kernel
 from tests.nbval_figures import with_figures
 
 ROOT = Path(__file__).resolve().parent
@@ -24,8 +26,41 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.nbval_current_env = True
 
 
+def in_own_kernel(notebook: pytest.Collector) -> None:
+    """Start ``notebook``'s kernel from its kernelspec (the R appendix: "ir"), not this Python."""
+    setup = notebook.setup
+
+    def own_kernel_setup() -> None:
+        option = notebook.config.option
+        current_env, option.nbval_current_env = option.nbval_current_env, False  # read by setup alone
+        try:
+            setup()
+        finally:
+            option.nbval_current_env = current_env
+
+    notebook.setup = own_kernel_setup
+
+
+def failing_setup(reason: str) -> None:
+    r_kernel.skip_or_fail(reason)  # fails: called only where the appendix is required
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # nbval skips images; compare every figure and animation frame too (tests/nbval_figures.py).
     for item in items:
         if isinstance(item, IPyNbCell):
             item.compare_outputs = with_figures(item.compare_outputs, item)
+    # The R appendix runs in the R kernel; without one it skips (fails in CI) with how to get it.
+    notebooks = {item.parent for item in items if isinstance(item, IPyNbCell)}
+    for notebook in notebooks:
+        if not r_kernel.is_r(notebook.nb.metadata.get("kernelspec", {})):
+            continue
+        reason = r_kernel.missing(notebook.nb.metadata["kernelspec"].get("name", "ir"))
+        if reason is None:
+            in_own_kernel(notebook)
+        elif r_kernel.required():
+            notebook.setup = functools.partial(failing_setup, reason)
+        else:
+            for item in items:
+                if item.parent is notebook:
+                    item.add_marker(pytest.mark.skip(reason=reason))

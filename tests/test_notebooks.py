@@ -9,12 +9,15 @@ import sys
 from pathlib import Path
 
 import pytest
+import r_kernel
 import yaml
 from nbval.plugin import comment_markers, metadata_tags
 from test_sanitizers import sanitize, sanitizers
 
 ROOT = Path(__file__).resolve().parent.parent
-CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))  # the R appendix included
+R_NOTEBOOKS = [p for p in CHAPTERS if r_kernel.is_r(r_kernel.kernelspec(p))]
+PYTHON_CHAPTERS = [p for p in CHAPTERS if p not in R_NOTEBOOKS]
 NOTEBOOK_KEYS = {"kernelspec", "language_info"}
 CELL_KEYS = {"tags", "mystnb"}  # mystnb holds figure alt text for the website
 MACHINE_PATH = re.compile(r"/(home|root|tmp|work|Users|var/folders)/[\w.-]+")
@@ -50,6 +53,12 @@ def test_nine_numbered_chapters_present_in_order() -> None:
     assert files[0] == "00_tensors", files
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     assert numbered([Path(c["file"]).name for c in toc["chapters"]]) == files, "_toc.yml lists them in order"
+
+
+def test_python_chapters_and_one_r_appendix() -> None:
+    assert [p.name for p in R_NOTEBOOKS] == ["appendix_r.ipynb"]
+    for chapter in PYTHON_CHAPTERS:
+        assert r_kernel.kernelspec(chapter)["name"] == "python3", chapter.name
 
 
 @pytest.fixture(params=CHAPTERS, ids=lambda p: p.stem)
@@ -167,17 +176,31 @@ def refresh_difference(stored: bytes, fresh: bytes) -> str | None:
     return None
 
 
-@pytest.mark.slow_refresh
-def test_refresh_reproduces_every_chapter(tmp_path: Path) -> None:
-    """`make outputs` twice in a row changes nothing but the timings."""
-    copies = [tmp_path / chapter.name for chapter in CHAPTERS]
-    for chapter, copy in zip(CHAPTERS, copies, strict=True):
+def refresh_problems(chapters: list[Path], tmp_path: Path) -> dict[str, str]:
+    """Refresh copies of ``chapters`` with tools/refresh_outputs.py; {name: why not faithful}."""
+    copies = [tmp_path / chapter.name for chapter in chapters]
+    for chapter, copy in zip(chapters, copies, strict=True):
         copy.write_bytes(chapter.read_bytes())
     subprocess.run([sys.executable, str(ROOT / "tools" / "refresh_outputs.py"), *map(str, copies)],
                    check=True, capture_output=True, cwd=tmp_path)
     problems = {c.name: refresh_difference(c.read_bytes(), copy.read_bytes())
-                for c, copy in zip(CHAPTERS, copies, strict=True)}
-    assert not {k: v for k, v in problems.items() if v}, problems
+                for c, copy in zip(chapters, copies, strict=True)}
+    return {k: v for k, v in problems.items() if v}
+
+
+@pytest.mark.slow_refresh
+def test_refresh_reproduces_every_chapter(tmp_path: Path) -> None:
+    """`make outputs` twice in a row changes nothing but the timings."""
+    assert not (problems := refresh_problems(PYTHON_CHAPTERS, tmp_path)), problems
+
+
+@pytest.mark.slow_refresh
+def test_refresh_reproduces_the_r_appendix(tmp_path: Path) -> None:
+    """The same for the R appendix, run in its R kernel: no timings, so byte for byte."""
+    reason = r_kernel.missing()
+    if reason is not None:
+        r_kernel.skip_or_fail(reason)
+    assert not (problems := refresh_problems(R_NOTEBOOKS, tmp_path)), problems
 
 
 def edited(chapter: str, old: str, new: str) -> bytes:

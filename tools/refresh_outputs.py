@@ -2,7 +2,8 @@
 
 Usage: python tools/refresh_outputs.py [NOTEBOOK ...]   (default: every chapter)
 
-Runs each notebook top to bottom in a fresh kernel of this environment, with
+Runs each notebook top to bottom in a fresh kernel of this environment (the kernel its
+kernelspec names: python3 for the chapters, the R kernel "ir" for the R appendix), with
 the same seeds the chapters set themselves, then writes it back with only
 kernelspec/language_info (notebook) and tags/mystnb (cell) metadata, and with
 consecutive stream outputs merged as a terminal shows them, so a second run
@@ -58,7 +59,8 @@ def refresh(path: Path) -> None:
     os.environ["XORLIB_STATIC_OUTPUTS"] = "1"  # chapter 8 stores a note, not widget state
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
-        nb, timeout=600, kernel_name="python3", record_timing=False,
+        nb, timeout=600, kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"),
+        record_timing=False,
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()
