@@ -61,9 +61,8 @@ def saturation(result: SweepResult, X: torch.Tensor, level: float = 0.99) -> tor
     check_x(X, 2)
     X = X.to(result.W1.device, torch.float32)
     h = torch.tanh(torch.einsum("nf,mhf->mnh", X, result.W1) + result.b1[:, None])  # (M, N, H)
-    real = torch.arange(h.shape[2], device=h.device) < result.hidden[:, None]  # (M, H): not padding
-    saturated = ((h.abs() > level) & real[:, None]).sum(dim=(1, 2))  # (M,)
-    return _grid(result, saturated / (real.sum(dim=1) * len(X)))
+    saturated = (h.abs() > level).sum(dim=(1, 2))  # (M,); a padded unit's h is tanh(0) = 0, never counted
+    return _grid(result, saturated / (result.hidden * len(X)))  # shares of the real units' activations
 
 
 def train_with(model: nn.Module, optimizer: torch.optim.Optimizer, X: torch.Tensor, y: torch.Tensor,
