@@ -98,7 +98,7 @@ def lines(runs: Mapping[str, Sequence[float]], x: Sequence[float] | None = None,
     """One line per run on a log y axis, legend to the right of the axes. ``x`` defaults to 1, 2, ..."""
     if not isinstance(runs, Mapping) or not runs:
         raise TypeError(f"runs must be a non-empty dict {{label: values}}, got {runs!r:.60}")
-    fig, ax = plt.subplots(figsize=(6, 3.2), dpi=DPI, layout="constrained")
+    fig, ax = plt.subplots(figsize=(7, 3.3), dpi=DPI, layout="constrained")
     for i, (label, values) in enumerate(runs.items()):
         xs = range(1, len(values) + 1) if x is None else x
         ax.plot(xs, values, label=label, marker="o" if markers else None,
@@ -118,7 +118,7 @@ def strip(lrs: Sequence[float], losses: torch.Tensor, floor: float = 1e-5) -> Fi
         raise ValueError(f"losses must be a tensor of shape ({len(lrs)}, num_seeds), got {got}")
     losses = losses.detach().cpu().double().clamp(min=floor)
     spread = torch.linspace(0.85, 1.18, losses.shape[1]).double()  # seeds side by side, no random jitter
-    fig, ax = plt.subplots(figsize=(6, 3.2), dpi=DPI, layout="constrained")
+    fig, ax = plt.subplots(figsize=(7, 3.3), dpi=DPI, layout="constrained")
     ax.scatter((torch.tensor(lrs)[:, None] * spread).flatten(), losses.flatten(), s=22, c=CLASS_COLORS[0],
                edgecolors="#333333", linewidths=0.5, label="one seed")
     ax.scatter(lrs, losses.quantile(0.5, dim=1), s=400, marker="_", c="black", label="median")
