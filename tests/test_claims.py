@@ -7,6 +7,7 @@ moves a measurement away from what the text says fails here until the text is br
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -76,3 +77,37 @@ def test_chapter3_first_loss_near_ln2_and_logistic_regression_stays_there() -> N
     (residual,) = re.findall(r"\| deviance ([\d.]+) = 2 \* 2500 \*", outputs)
     (null,) = re.findall(r"^null deviance ([\d.]+)$", outputs, re.M)
     assert 0 <= float(null) - float(residual) < 0.01 * float(null), "the prose: hardly below the null one"
+
+
+def test_chapter5_learning_rate_sections_say_what_the_outputs_show() -> None:
+    prose, outputs = chapter("05_optimization.ipynb")
+    verdicts = dict(re.findall(r"^lr = ([\d.]+) +1 - lr L = [+-][\d.]+  \|w_50\| = \S+ (\w+)", outputs, re.M))
+    assert len(verdicts) == 5 and "exactly when $\\eta < 2/L$" in prose
+    for eta, verdict in verdicts.items():  # L = 4, so 2 / L = 0.5
+        assert verdict == ("converges" if float(eta) < 0.5 else "diverges" if float(eta) > 0.5 else "neither")
+
+    pattern = r"^ *([\d.]+) \| +([\d.]+) +([\d.]+) +([\d.]+) \| +(\d)/8 +\| +([\d.]+)$"
+    rows = {lr: [float(v) for v in rest] for lr, *rest in re.findall(pattern, outputs, re.M)}
+    assert list(rows) == ["0.01", "0.03", "0.1", "0.3", "1", "3", "10"]
+    median, low, high, learned, saturated = zip(*rows.values(), strict=True)
+    assert low[0] > 0.6, "prose: at 0.01 every seed is still near ln 2"
+    assert 0 < learned[1] < 8, "prose: at 0.03 some seeds have started"
+    assert learned[2] == 8, "prose: at 0.1 every seed learns"
+    assert all(n == 8 and top < low[2] for n, top in zip(learned[3:6], high[3:6], strict=True)), (
+        "prose: 0.3, 1 and 3 reach lower losses still, for every seed")
+    assert learned[6] < 4 and median[6] > math.log(2), "prose: at 10 most seeds fail"
+    assert saturated[6] > 0.9 and max(saturated[:6]) < 0.35, "prose: nearly all, against at most a third"
+
+    opt = dict(re.findall(r"^(.+?) +loss after 10 epochs: [\d.]+, after 100: ([\d.]+)$", outputs, re.M))
+    assert list(opt) == ["SGD, lr 0.1", "SGD + momentum 0.9, lr 0.1", "Adam, lr 0.01"]
+    sgd, momentum, adam = map(float, opt.values())
+    assert max(momentum, adam) < sgd / 5, "prose: both leave plain SGD far behind"
+
+    batches = {int(b): [float(v) for v in m.split()] for b, m in
+               re.findall(r"^ +(\d+) +\d+ \| ((?: +[\d.]+){4})$", outputs, re.M)}
+    assert list(batches) == [32, 128, 2500]
+    for i in range(3):  # rates 0.01, 0.1 and 1
+        assert batches[32][i] < batches[128][i] < batches[2500][i], "prose: the smaller the batch the lower"
+    assert batches[32][0] < 0.5 < 0.6 < min(batches[128][0], batches[2500][0]), "prose: only 32 at 0.01"
+    assert batches[2500][1] > 0.6 and batches[2500][2] > 10 * batches[128][2], "prose: full batch far behind"
+    assert all(b[3] > math.log(2) for b in batches.values()), "prose: at 10 all three fail"
