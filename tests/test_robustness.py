@@ -261,24 +261,38 @@ def test_predict_threshold_not_a_number() -> None:
 
 # --- devices ---------------------------------------------------------------------------------------
 
+def fake_accelerator(monkeypatch: pytest.MonkeyPatch, kind: str | None, count: int = 1) -> None:
+    """Pretend this machine's accelerator is ``kind`` (None: it has none) with ``count`` devices."""
+    found = torch.device(kind) if kind else None
+    monkeypatch.setattr(torch.accelerator, "current_accelerator", lambda check_available=False: found)
+    monkeypatch.setattr(torch.accelerator, "device_count", lambda: count if kind else 0)
+
+
 def test_cuda_asked_for_without_a_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    message = ("device 'cuda' was asked for, but this machine has no CUDA GPU (torch.cuda.is_available() "
-               "is False); use get_device() to fall back to the CPU")
+    fake_accelerator(monkeypatch, None)
+    message = ("device 'cuda' was asked for, but this machine has no accelerator "
+               "(torch.accelerator.current_accelerator()); use get_device() to fall back to the CPU")
     with pytest.raises(ValueError, match=exactly(message)):
         xorlib.get_device("cuda")
     assert xorlib.get_device() == torch.device("cpu")  # the automatic choice falls back instead
 
 
+def test_another_accelerator_than_the_one_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_accelerator(monkeypatch, "mps")
+    message = r"device 'cuda' was asked for, but this machine has a mps accelerator instead"
+    with pytest.raises(ValueError, match=message):
+        xorlib.get_device("cuda")
+
+
 def test_cuda_index_beyond_the_gpus(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
-    with pytest.raises(ValueError, match=r"device 'cuda:3' was asked for, but this machine has 1 CUDA GPU"):
+    fake_accelerator(monkeypatch, "cuda", count=1)
+    with pytest.raises(ValueError, match=r"device 'cuda:3' was asked for, but this machine has 1 cuda dev"):
         xorlib.get_device("cuda:3")
 
 
 def test_unknown_device_name() -> None:
-    with pytest.raises(ValueError, match=r"unknown device 'gpu'; expected None, 'cpu', 'cuda' or 'cuda:N'"):
+    with pytest.raises(ValueError, match=r"unknown device 'gpu'; expected None, 'cpu', or an accelerator "
+                                         r"such as 'cuda', 'cuda:N' or 'mps'"):
         xorlib.get_device("gpu")
 
 

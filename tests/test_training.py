@@ -216,14 +216,30 @@ def test_progress_bar_is_60_columns_of_hashes_redrawn_every_tenth(epochs: int) -
     assert frames[-1].endswith("#|")  # full at the end
 
 
+def fake_accelerator(monkeypatch: pytest.MonkeyPatch, kind: str, count: int) -> None:
+    """Pretend ``torch.accelerator`` finds ``count`` devices of type ``kind``."""
+    found = torch.device(kind)
+    monkeypatch.setattr(torch.accelerator, "current_accelerator", lambda check_available=False: found)
+    monkeypatch.setattr(torch.accelerator, "device_count", lambda: count)
+
+
+def test_get_device_asks_torch_accelerator_and_falls_back_to_the_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = torch.accelerator.current_accelerator(check_available=True) or torch.device("cpu")
+    assert xorlib.get_device() == expected  # on this CPU-only machine: cpu
+    for kind in ("mps", "xpu"):
+        fake_accelerator(monkeypatch, kind, 1)
+        assert xorlib.get_device() == torch.device(kind)
+        assert xorlib.get_device(kind) == torch.device(kind)
+        assert xorlib.get_device("cpu") == torch.device("cpu")
+
+
 def test_get_device_prefers_cuda_and_checks_the_index(monkeypatch: pytest.MonkeyPatch) -> None:
     assert xorlib.get_device("cpu") == torch.device("cpu")
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    fake_accelerator(monkeypatch, "cuda", 2)
     assert xorlib.get_device() == torch.device("cuda")
     assert xorlib.get_device("cuda") == torch.device("cuda")
     assert xorlib.get_device("cuda:1") == torch.device("cuda:1")
-    with pytest.raises(ValueError, match=r"device 'cuda:2' was asked for, but this machine has 2 CUDA GPU"):
+    with pytest.raises(ValueError, match=r"device 'cuda:2' was asked for, but this machine has 2 cuda dev"):
         xorlib.get_device("cuda:2")  # numbered 0 and 1
 
 
@@ -231,8 +247,7 @@ def test_provenance_names_the_torch_release_and_the_device(monkeypatch: pytest.M
     line = xorlib.provenance("cpu")
     release = re.fullmatch(r"Outputs verified with torch (\d+\.\d+\.\d+) on device: cpu", line)
     assert release and torch.__version__.startswith(release.group(1))
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # a machine with two GPUs
-    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    fake_accelerator(monkeypatch, "cuda", 2)  # a machine with two GPUs
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda device: f"GPU {torch.device(device).index}")
     assert xorlib.provenance("cuda:1") == f"Outputs verified with torch {release.group(1)} on device: GPU 1"
 

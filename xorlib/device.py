@@ -20,32 +20,39 @@ MAX_MATMUL_N = 20_000  # three n x n float32 matrices: 4.8 GB at this size
 
 
 def get_device(prefer: torch.device | str | None = None) -> torch.device:
-    """Return the device to compute on: CUDA when present, else the CPU.
+    """Return the device to compute on: the machine's accelerator when it has one, else the CPU.
+
+    ``torch.accelerator`` names the accelerator this torch build can use (CUDA, Apple's MPS,
+    Intel's XPU, ...), so the same line serves every kind of machine.
 
     Args:
-        prefer: ``None`` to choose automatically, or ``"cpu"``/``"cuda"``/``"cuda:N"``.
+        prefer: ``None`` to choose automatically, ``"cpu"``, or the accelerator's type, such as
+            ``"cuda"``/``"cuda:N"`` or ``"mps"``.
 
     Raises:
-        ValueError: an unknown device, or a CUDA device on a machine without it.
+        ValueError: an unknown device, or an accelerator this machine does not have.
     """
+    accelerator = torch.accelerator.current_accelerator(check_available=True)  # None: there is none
     if prefer is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        return accelerator if accelerator is not None else torch.device("cpu")
     if not isinstance(prefer, str | torch.device):
         raise TypeError(f"prefer must be None, a string or a torch.device, got {type(prefer).__name__}")
     try:
         device = torch.device(prefer)
     except RuntimeError:  # torch's message lists every device type it knows
-        device = None
-    if device is None or device.type not in ("cpu", "cuda"):
-        raise ValueError(f"unknown device {str(prefer)!r}; expected None, 'cpu', 'cuda' or 'cuda:N'")
-    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"unknown device {str(prefer)!r}; expected None, 'cpu', or an accelerator "
+                         "such as 'cuda', 'cuda:N' or 'mps'") from None
+    if device.type == "cpu":
+        return device
+    if accelerator is None or device.type != accelerator.type:
+        has = "no accelerator" if accelerator is None else f"a {accelerator.type} accelerator instead"
         raise ValueError(
-            f"device {str(prefer)!r} was asked for, but this machine has no CUDA GPU "
-            "(torch.cuda.is_available() is False); use get_device() to fall back to the CPU"
-        )
-    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+            f"device {str(prefer)!r} was asked for, but this machine has {has} "
+            "(torch.accelerator.current_accelerator()); use get_device() to fall back to the CPU")
+    count = torch.accelerator.device_count()
+    if device.index is not None and device.index >= count:
         raise ValueError(f"device {str(prefer)!r} was asked for, but this machine has "
-                         f"{torch.cuda.device_count()} CUDA GPU(s), numbered from 0")
+                         f"{count} {device.type} device(s), numbered from 0")
     return device
 
 
@@ -115,6 +122,8 @@ def time_matmul(n: int = 5000, device: torch.device | str = "cpu", repeats: int 
         else:
             t0 = time.perf_counter()
             x @ x
+            if device.type != "cpu":
+                torch.accelerator.synchronize(device)  # other accelerators queue work like CUDA
             times.append(time.perf_counter() - t0)
     return MatmulTiming(n=n, device=device.type, seconds=statistics.median(times), repeats=repeats)
 
@@ -126,5 +135,5 @@ def provenance(device: torch.device | str) -> str:
     """
     version = torch.__version__.split("+")[0]  # drop the build tag (+cpu, +cu130)
     device = get_device(device)
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else device.type
     return f"Outputs verified with torch {version} on device: {name}"
