@@ -11,7 +11,7 @@ R_KERNEL := $(VENV)/share/jupyter/kernels/ir/kernel.json
 # Optional: a package index for torch alone, e.g. PyTorch's CPU-only wheels on Linux (see README).
 TORCH_INDEX ?=
 
-.PHONY: setup book test lint outputs lab bench peak compat mutate clean
+.PHONY: setup book test lint outputs lab lab-copy lab-reset bench peak compat mutate clean
 
 setup: $(STAMP) $(R_KERNEL)
 
@@ -33,8 +33,11 @@ $(R_KERNEL): $(STAMP) tools/register_r_kernel.py
 	$(BIN)/python tools/register_r_kernel.py
 
 book: $(STAMP)
-	rm -rf _build/html _build/.doctrees
+	rm -rf _build/html _build/.doctrees _build/wheel
 	$(BIN)/jupyter-book build . -W -n --keep-going
+	# xorlib's wheel beside the pages, for chapters opened alone (tools/install_cell.py)
+	$(BIN)/python -m pip wheel -q --no-deps --no-build-isolation -w _build/wheel .
+	cp _build/wheel/xorlib-*.whl _build/html/_static/
 	@echo "Open file://$(CURDIR)/_build/html/index.html"
 
 lint: $(STAMP)
@@ -46,8 +49,19 @@ test: lint book $(R_KERNEL)
 outputs: $(STAMP) $(R_KERNEL)
 	$(BIN)/python tools/refresh_outputs.py
 
-lab: $(STAMP) $(R_KERNEL)
-	$(BIN)/jupyter lab chapters
+# JupyterLab on a working copy of the chapters (_build/lab/), so running them leaves the
+# committed chapters as they are; a chapter already copied is kept. Start over: make lab-reset.
+LAB_DIR ?= _build/lab
+
+lab: lab-copy $(R_KERNEL)
+	$(BIN)/jupyter lab $(LAB_DIR)
+
+lab-copy: $(STAMP)
+	mkdir -p $(LAB_DIR)
+	for nb in chapters/*.ipynb; do [ -e "$(LAB_DIR)/$${nb#chapters/}" ] || cp "$$nb" $(LAB_DIR)/; done
+
+lab-reset:
+	rm -rf $(LAB_DIR)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py

@@ -1,0 +1,53 @@
+"""`make lab`: chapters in Markdown that JupyterLab renders, opened from a copy, never the committed ones."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+JUPYTER = Path(sys.executable).parent / "jupyter"
+
+
+def test_lab_copies_the_chapters_once_and_keeps_a_learners_work(tmp_path: Path) -> None:
+    lab = tmp_path / "lab"
+
+    def copy() -> None:
+        subprocess.run(["make", "-s", "lab-copy", f"LAB_DIR={lab}"], cwd=ROOT, check=True,
+                       capture_output=True)
+
+    copy()
+    chapters = sorted(p.name for p in (ROOT / "chapters").glob("*.ipynb"))
+    assert sorted(p.name for p in lab.iterdir()) == chapters
+    first = lab / chapters[0]
+    first.write_text("a learner's work")
+    (lab / chapters[-1]).unlink()
+    copy()  # a second `make lab`: the edited chapter is kept, the deleted one comes back
+    assert first.read_text() == "a learner's work"
+    assert (lab / chapters[-1]).read_bytes() == (ROOT / "chapters" / chapters[-1]).read_bytes()
+
+
+# MyST directives (```{note}), roles ({doc}`x`) and directive options (:class: tip)
+MYST = re.compile(r"^\s*(```|~~~)\s*\{[\w-]+\}|(?<!`)\{[\w:-]+\}`|^:[\w-]+:", re.MULTILINE)
+
+
+def myst_syntax(nb: dict) -> list[str]:
+    """MyST-only syntax in the markdown cells, which plain Jupyter shows as raw text."""
+    return [m.group(0) for c in nb["cells"] if c["cell_type"] == "markdown"
+            for m in MYST.finditer("".join(c["source"]))]
+
+
+def test_chapters_use_markdown_that_jupyter_and_the_website_both_render() -> None:
+    for chapter in sorted((ROOT / "chapters").glob("*.ipynb")):
+        assert not myst_syntax(json.loads(chapter.read_text())), chapter.name
+
+
+def test_myst_detection_can_fail() -> None:
+    cells = ["```{admonition} Title\n:class: tip\nText\n```", "```{note}\nx\n```", "see {doc}`intro`",
+             "> **Note**: plain\n\n```python\nx = {1: 2}\n```\n$\\{x\\}$ and `{a}`"]
+    found = [myst_syntax({"cells": [{"cell_type": "markdown", "source": [c]}]}) for c in cells]
+    assert found[0] == ["```{admonition}", ":class:"] and found[1] == ["```{note}"] and found[2] == ["{doc}`"]
+    assert found[3] == []
