@@ -111,3 +111,21 @@ def test_chapter5_learning_rate_sections_say_what_the_outputs_show() -> None:
     assert batches[32][0] < 0.5 < 0.6 < min(batches[128][0], batches[2500][0]), "prose: only 32 at 0.01"
     assert batches[2500][1] > 0.6 and batches[2500][2] > 10 * batches[128][2], "prose: full batch far behind"
     assert all(b[3] > math.log(2) for b in batches.values()), "prose: at 10 all three fail"
+
+
+def test_chapter8_what_each_hidden_unit_does_is_what_the_vote_table_shows() -> None:
+    prose, outputs = chapter("08_decision_boundaries.ipynb")
+    rows = re.findall(r"^\((\d), (\d)\) +([-+\d. ]+)$", outputs, re.M)
+    votes = {(int(a), int(b)): [float(x) for x in rest.split()] for a, b, rest in rows}
+    assert sorted(votes) == [(0, 0), (0, 1), (1, 0), (1, 1)], outputs
+    for_class_1 = [{corner for corner, row in votes.items() if row[k] > 0} for k in range(4)]
+    assert "Unit 0 votes class 1 at every corner but (0, 0)" in prose
+    assert for_class_1[0] == {(1, 0), (0, 1), (1, 1)}
+    assert "Unit 1 votes class 1 at (0, 1) only and unit 3 at (1, 0) only" in prose
+    assert for_class_1[1] == {(0, 1)} and for_class_1[3] == {(1, 0)}
+    assert "Unit 2's votes are\nall under 0.5" in prose
+    assert all(abs(row[2]) < 0.5 for row in votes.values())
+    assert [row[4] > 0 for row in (votes[c] for c in [(0, 0), (1, 0), (0, 1), (1, 1)])] == [0, 1, 1, 0]
+    found = re.search(r"class 0 logits up to (\S+), class 1 logits from (\S+)", outputs)
+    low, high = map(float, found.groups())
+    assert low < 0 < high, "the prose says the threshold at logit 0 separates the classes"

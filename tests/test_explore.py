@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import matplotlib.pyplot as plt
 import pytest
 import torch
 from matplotlib.figure import Figure
 
-from xorlib import explore
+from xorlib import explore, plot
 from xorlib.model import SimpleClassifier
 
 SETTINGS = dict(hidden=4, lr=0.5, std=0.1, num_epochs=7, batch_size=16, size=40)  # tiny: fast tests
@@ -91,3 +92,39 @@ def test_explore_returns_boundary_and_loss_curve() -> None:
     fig = explore.explore(hidden=3, lr=0.5, std=0.2, num_epochs=4, batch_size=16, seed=2, size=40)
     assert isinstance(fig, Figure) and len(fig.axes) >= 2
     assert len(fig.axes[1].lines[0].get_xdata()) == 4  # one loss per epoch
+
+
+class Inputs(HTMLParser):
+    """The attributes of every <input> in a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inputs: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "input":
+            self.inputs.append(dict(attrs))
+
+
+def test_animation_slider_has_an_accessible_name_and_plays_slowly(run) -> None:
+    X, y = explore.make_data(std=0.1, seed=0, size=40)
+    html = explore.animation_html(explore.boundary_animation(run[2], X, y))
+    parser = Inputs()
+    parser.feed(html)
+    (slider,) = [i for i in parser.inputs if i.get("type") == "range"]
+    assert slider.get("aria-label") == "Animation frame"
+    interval = float(re.search(r"new Animation\(frames,\s*img_id,\s*slider_id,\s*([0-9.]+)", html).group(1))
+    assert 8_000 <= 13 * interval <= 10_000, "chapter 8's 13 frames should play in 8-10 s"
+
+
+def test_animation_titles_give_epoch_and_loss(run, monkeypatch) -> None:
+    snapshots, losses = run[2], [0.11 * k for k in range(1, 8)]  # distinct: a wrong epoch shows
+    X, y = explore.make_data(std=0.1, seed=0, size=40)
+    figures, original = [], plot.figure
+    def recording_figure(*args, **kwargs):
+        figures.append(original(*args, **kwargs))
+        return figures[-1]
+    monkeypatch.setattr(explore.plot, "figure", recording_figure)
+    for given, last_title in ((losses, "epoch 7, loss 0.77"), (None, "epoch 7")):
+        explore.animation_html(explore.boundary_animation(snapshots, X, y, losses=given))
+        assert figures[-1][1].get_title() == last_title  # rendering ends on the last frame

@@ -12,10 +12,14 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+import torch
+from matplotlib.colors import to_hex, to_rgb
+from matplotlib.figure import Figure
 from nbval_figures import FRAME, TOLERANCE, figure_differences, pixels, rms, split_figures, with_figures
 from PIL import Image
 
-from xorlib import plot
+from xorlib import explore, hidden, plot
+from xorlib.model import SimpleClassifier
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -122,3 +126,50 @@ def test_nbval_fails_on_an_edited_figure() -> None:
     assert run.returncode == 1, run.stdout[-2000:]
     assert "image 1 differs from the stored one" in run.stdout, run.stdout[-2000:]
     assert run.stdout.strip().splitlines()[-1].startswith("1 failed"), run.stdout[-2000:]  # that cell only
+
+
+
+def every_library_figure() -> dict[str, Figure]:
+    """One of each figure that xorlib draws, from tiny runs (the layout is what is tested)."""
+    X, y = explore.make_data(size=40)
+    torch.manual_seed(0)
+    model = SimpleClassifier(2, 3, 1)
+    return {"samples": plot.samples(X, y), "loss": plot.loss_curve([0.7, 0.5, 0.2]),
+            "losses": plot.loss_curve({"a": [0.7, 0.5], "b": [0.7, 0.1], "c": [0.7, 0.6]}),
+            "boundary": plot.decision_boundary(model, X, y),
+            "small multiples": explore.small_multiples([1, 2, 3, 4], num_epochs=2, batch_size=16, size=40),
+            "explore": explore.explore(3, 0.5, 0.1, 2, 16, size=40),
+            "unit lines": hidden.unit_lines(model, X, y), "hidden space": hidden.hidden_space(model, X, y)}
+
+
+def test_legends_stay_off_the_data_and_backgrounds_are_opaque_white() -> None:
+    figures = every_library_figure()
+    try:
+        for name, fig in figures.items():
+            assert fig.get_facecolor() == (1.0, 1.0, 1.0, 1.0), f"{name}: transparent or tinted background"
+            fig.canvas.draw()
+            legends = [ax.get_legend() for ax in fig.axes if ax.get_legend()] + fig.legends
+            assert legends, f"{name}: no legend"
+            for legend in legends:
+                box = legend.get_window_extent()
+                for ax in fig.axes:
+                    assert not box.overlaps(ax.get_window_extent()), f"{name}: a legend covers an axes"
+        for ax in figures["small multiples"].axes:
+            sizes = [t.get_fontsize() for t in ax.get_xticklabels() + ax.get_yticklabels()]
+            assert sizes and min(sizes) >= 9, f"small multiples: tick labels of {min(sizes)} pt"
+    finally:
+        plt.close("all")
+
+
+def test_samples_stand_out_from_the_map_under_them() -> None:
+    X, y = explore.make_data(size=40)
+    torch.manual_seed(0)
+    fig = plot.decision_boundary(SimpleClassifier(2, 3, 1), X, y)
+    ax = fig.axes[0]
+    for label, points in enumerate(ax.collections[:2]):
+        assert to_hex(points.get_edgecolor()[0]) == "#ffffff", "markers need a white edge"
+        face = np.array(to_rgb(points.get_facecolor()[0]))
+        # the darkest the map gets under this class: its own colour, faded over white
+        shade = plot.BOUNDARY_ALPHA * np.array(to_rgb(plot.CLASS_COLORS[label])) + (1 - plot.BOUNDARY_ALPHA)
+        assert np.abs(face - shade).sum() > 0.5, f"class {label} markers look like the map under them"
+    plt.close("all")

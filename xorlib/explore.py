@@ -31,6 +31,7 @@ _BUTTONS = {"minus": "&minus;", "fast-backward": "|&#9664;&#xFE0E;", "step-backw
             "play fa-flip-horizontal": "&#9664;&#xFE0E;", "pause": "&#10074;&#10074;",
             "play": "&#9654;&#xFE0E;", "step-forward": "|&#9654;&#xFE0E;",
             "fast-forward": "&#9654;&#xFE0E;|", "plus": "+"}
+SLIDER_LABEL = ' aria-label="Animation frame"'  # the accessible name of the frame slider
 
 
 def make_data(std: float = 0.1, seed: int = 0, size: int = 200) -> tuple[torch.Tensor, torch.Tensor]:
@@ -68,15 +69,19 @@ def train_with_snapshots(hidden: int, lr: float, std: float, num_epochs: int, ba
 
 
 def boundary_animation(snapshots: Sequence[tuple[int, torch.Tensor]], X: torch.Tensor, y: torch.Tensor,
-                       interval: int = 200) -> FuncAnimation:
+                       interval: int = 700, losses: Sequence[float] | None = None) -> FuncAnimation:
     """Animate the snapshots of ``train_with_snapshots`` over the samples ``X``, ``y``.
 
+    Each frame shows for ``interval`` ms (the default plays 13 frames in about 9 s, slow enough
+    to see the plateau and the fold); played once, the last frame stays. With ``losses`` (one per
+    epoch, as ``train_with_snapshots`` returns) each title also gives the loss so far.
     The figure is closed at once (a notebook would otherwise also show it as a still image);
     render the animation with ``animation_html``.
     """
     if not snapshots:
         raise ValueError("boundary_animation needs at least one snapshot, got none")
-    fig, ax = plt.subplots(figsize=plot.FIGSIZE, dpi=plot.DPI)
+    interval = _checks.positive_int("interval", interval)
+    fig, ax = plot.figure()
     artists: list = []
     plot.scatter(ax, X, y)
 
@@ -84,7 +89,9 @@ def boundary_animation(snapshots: Sequence[tuple[int, torch.Tensor]], X: torch.T
         for artist in artists:
             artist.remove()
         artists[:] = plot.draw_probability(ax, snapshots[i][1])
-        ax.set_title(f"epoch {snapshots[i][0]}")
+        epoch = snapshots[i][0]
+        loss = f", loss {losses[epoch - 1]:.2f}" if losses and 0 < epoch <= len(losses) else ""
+        ax.set_title(f"epoch {epoch}{loss}")
         return artists
 
     update(0)
@@ -95,7 +102,8 @@ def boundary_animation(snapshots: Sequence[tuple[int, torch.Tensor]], X: torch.T
 
 def animation_html(anim: FuncAnimation, alt: str = "") -> str:
     """Self-contained, deterministic HTML for ``anim``: no CDN link, an id derived from the frames,
-    and ``alt`` text on the frame image for readers who cannot see it.
+    ``alt`` text on the frame image for readers who cannot see it, and a name for the frame
+    slider (``aria-label``), which screen readers would otherwise announce as an unlabelled slider.
 
     Rendering opens no figure; close the animation's own figure when you make it, as
     ``boundary_animation`` does, or a notebook also shows it as a still image.
@@ -106,6 +114,8 @@ def animation_html(anim: FuncAnimation, alt: str = "") -> str:
     html = anim.to_jshtml(default_mode="once")
     alt_attr = f' alt="{escape(alt, quote=True)}"'
     html = re.sub(r'(<img id="_anim_img[0-9a-f]+")', lambda m: m.group(1) + alt_attr, html)
+    html = re.sub(r'(<input id="_anim_slider[0-9a-f]+" type="range")', lambda m: m.group(1) + SLIDER_LABEL,
+                  html)
     html = re.sub(r"<link[^>]*>\s*", "", html)  # the Font Awesome stylesheet from a CDN
     html = re.sub(r'<i class="fa fa-([a-z -]+)"></i>', lambda m: _BUTTONS[m.group(1)], html)
     random_id = re.search(r'id="_anim_img([0-9a-f]+)"', html).group(1)  # uuid4 changes every call
@@ -123,7 +133,8 @@ def small_multiples(hidden_sizes: Sequence[int], lr: float = 0.5, std: float = 0
         raise ValueError("small_multiples needs at least one hidden size")
     cols = min(3, len(hidden_sizes))  # at most three a row, so each map stays readable on a page
     rows = -(-len(hidden_sizes) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.4 * rows), dpi=plot.DPI, squeeze=False)
+    fig, axes = plot.figure(rows, cols, figsize=(2.5 * cols, 2.9 * rows + 0.3), squeeze=False,
+                            layout="constrained")
     for ax in axes.flat[len(hidden_sizes):]:
         fig.delaxes(ax)  # empty slots of the last row
     X, y = make_data(std, seed, size)
@@ -131,8 +142,11 @@ def small_multiples(hidden_sizes: Sequence[int], lr: float = 0.5, std: float = 0
         model, _, _ = train_with_snapshots(hidden, lr, std, num_epochs, batch_size, seed,
                                            every=num_epochs or 1, size=size)
         acc = accuracy(model, [(X, y)])
-        plot.decision_boundary(model, X, y, title=f"{hidden} hidden: {acc:.0%} correct", ax=ax)
-    fig.tight_layout()
+        plot.decision_boundary(model, X, y, title=f"{hidden} hidden: {acc:.0%}", ax=ax, legend=False)
+        ax.set(xticks=[0, 1], yticks=[0, 1])  # the corners; fewer, larger tick labels
+        ax.tick_params(labelsize=11)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False)  # one, under all maps
     return fig
 
 
@@ -142,7 +156,7 @@ def explore(hidden: int, lr: float, std: float, num_epochs: int, batch_size: int
     model, losses, _ = train_with_snapshots(hidden, lr, std, num_epochs, batch_size, seed,
                                             every=num_epochs or 1, size=size)
     X, y = make_data(std, seed, size)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8.5, 3.8), dpi=plot.DPI)
+    fig, (left, right) = plot.figure(1, 2, figsize=(8.5, 3.8))
     plot.decision_boundary(model, X, y, title=f"accuracy {accuracy(model, [(X, y)]):.0%}", ax=left)
     right.plot(range(1, len(losses) + 1), losses)
     right.set(xlabel="epoch", ylabel="mean BCE loss", title="training loss")

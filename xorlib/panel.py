@@ -19,7 +19,8 @@ from xorlib import _checks
 if TYPE_CHECKING:
     from ipywidgets import interactive
 
-STATIC_NOTE = "Interactive panel: run this chapter in Jupyter (`make lab`) to use it."
+STATIC_NOTE = ("Interactive panel: run this cell with a live Python kernel (in Jupyter: `make lab`) "
+               "to train and redraw.")
 # Round learning rates (the 1-2-5 series from 0.01 to 10), shown as typed: "0.05", not "0.050".
 LEARNING_RATES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 
