@@ -22,8 +22,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 MARK = "# Running this chapter alone"  # first line of the cell: how the tool finds it again
 
-TEMPLATE = '''{mark} (Colab, a fresh Jupyter)? It needs the course library, xorlib:
-# this installs it from the course site when it is missing, and does nothing otherwise.
+TEMPLATE = '''{mark} (Colab, a fresh Jupyter)? It needs xorlib, the
+# course library: this installs it from the course site when it is missing.
 import importlib.util
 import os
 import subprocess
@@ -32,9 +32,10 @@ import sys
 if importlib.util.find_spec("xorlib") is None:
     site = os.environ.get("XORCOURSE_SITE_URL", "{site}").rstrip("/")
     if not site:
-        raise RuntimeError("xorlib is not installed: set XORCOURSE_SITE_URL to the course site's address")
+        raise RuntimeError("no xorlib: set XORCOURSE_SITE_URL to the course site")
     wheel = f"{{site}}/_static/{wheel}"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", wheel], check=True)'''
+    pip = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", wheel]
+    subprocess.run(pip, check=True)'''
 
 
 def wheel_name() -> str:
