@@ -4,7 +4,7 @@ Each module names the chapter that introduces it. Chapters import it as
 ``import xorlib`` or ``from xorlib import data, plot``.
 """
 
-from xorlib import data, device, evaluation, exercises, explore, model, plot, training
+from xorlib import data, device, evaluation, exercises, explore, generalise, model, plot, training
 from xorlib.checkpoint import load_checkpoint, save_checkpoint
 from xorlib.data import XORDataset, make_loader
 from xorlib.device import MatmulTiming, get_device, module_device, provenance, time_matmul
@@ -18,7 +18,7 @@ __version__ = "1.0.0"
 
 __all__ = [
     "MatmulTiming", "SimpleClassifier", "SuccessTable", "SweepResult", "XORDataset", "accuracy",
-    "data", "device", "evaluation", "exercises", "explore", "get_device", "load_checkpoint",
+    "data", "device", "evaluation", "exercises", "explore", "generalise", "get_device", "load_checkpoint",
     "make_loader", "model", "module_device", "plot", "predict", "provenance", "save_checkpoint",
     "success_rate_plot", "sweep", "time_matmul", "train_fast", "train_model", "training",
 ]
