@@ -129,3 +129,63 @@ def test_chapter8_what_each_hidden_unit_does_is_what_the_vote_table_shows() -> N
     found = re.search(r"class 0 logits up to (\S+), class 1 logits from (\S+)", outputs)
     low, high = map(float, found.groups())
     assert low < 0 < high, "the prose says the threshold at logit 0 separates the classes"
+
+
+def test_chapter7_harder_xor_split_and_its_best_possible_accuracy() -> None:
+    prose, outputs = chapter("07_evaluation.ipynb")
+    assert "training, validation, test: 120 40 40" in outputs, "the prose speaks of 120 and 40 points"
+    assert "The 120 training\npoints" in prose and "on 40 points" in prose
+    assert "128 hidden units and 513 parameters" in prose and "parameters: 513" in outputs
+    (best,) = map(float, re.findall(r"^best possible accuracy: ([\d.]+)%$", outputs, re.M))
+    assert 80 < best < 90, "noise 0.35: the clouds overlap, so even the rule that made the data errs"
+
+
+def test_chapter7_the_wide_network_overfits_and_both_cures_work() -> None:
+    _, outputs = chapter("07_evaluation.ipynb")
+    pattern = r"^(training|validation) loss: +([\d.]+) at epoch 1, ([\d.]+) at 1500$"
+    curves = {name: (first, last) for name, first, last in re.findall(pattern, outputs, re.M)}
+    assert set(curves) == {"training", "validation"}, outputs
+    train_first, train_last = map(float, curves["training"])
+    val_first, val_last = map(float, curves["validation"])
+    ((lowest, epoch),) = re.findall(r"^lowest validation loss: ([\d.]+) at epoch (\d+)$", outputs, re.M)
+    assert train_last < 0.1 < train_first / 5, "the prose: the training loss keeps falling, towards zero"
+    assert int(epoch) < 1500 / 5, "the prose: an early low"
+    assert val_last > 2 * val_first and val_last > 3 * float(lowest), "the prose: climbs well above"
+    ((stopped, best),) = re.findall(r"^stopped after (\d+) epochs, best epoch (\d+)$", outputs, re.M)
+    assert best == epoch and int(stopped) < 1500 / 5, "the prose: same epoch, a fraction of the work"
+    weights = dict(re.findall(r"^(no cure|weight decay) *: largest first-layer weight +([\d.]+)$",
+                              outputs, re.M))
+    assert float(weights["no cure"]) > 3 * float(weights["weight decay"]), "the prose: large weights"
+    (decay_train,) = map(float, re.findall(r"^training loss at epoch 1500: ([\d.]+)$", outputs, re.M))
+    assert decay_train > 5 * train_last, "the prose: with decay it levels off well above zero"
+    ((decay_low, decay_last),) = re.findall(
+        r"^validation loss: lowest ([\d.]+) \(epoch \d+\), last ([\d.]+)$", outputs, re.M)
+    assert 0 <= float(decay_last) - float(decay_low) < 0.05, "the prose: barely below its last"
+
+
+def test_chapter7_choice_on_validation_then_test_once() -> None:
+    _, outputs = chapter("07_evaluation.ipynb")
+    scores = {name: (float(loss), float(acc)) for name, loss, acc in re.findall(
+        r"^(no cure|early stopping|weight decay) *: validation loss ([\d.]+), accuracy ([\d.]+)%$",
+        outputs, re.M)}
+    assert len(scores) == 3, outputs
+    overfit_loss, overfit_acc = scores.pop("no cure")
+    for loss, acc in scores.values():
+        assert loss < overfit_loss / 2, "the prose: the cures cut the loss to a fraction"
+        assert abs(acc - overfit_acc) <= 10, "the prose: accuracy moves a few of the 40 points (2.5 each)"
+    (a, _), (b, _) = scores.values()
+    assert abs(a - b) < 0.1, "the prose: between the cures the difference is too small to mean much"
+    (chosen,) = re.findall(r"^chosen: (.+)$", outputs, re.M)
+    assert chosen == min(scores, key=lambda name: scores[name][0])
+    ((name, test_acc),) = re.findall(r"^(.+), on the test set: loss [\d.]+, accuracy ([\d.]+)%$",
+                                     outputs, re.M)
+    (best,) = map(float, re.findall(r"^best possible accuracy: ([\d.]+)%$", outputs, re.M))
+    assert name == chosen and float(test_acc) > best, "the prose: above the best possible accuracy"
+
+
+def test_chapter7_inference_tensors_refuse_autograd() -> None:
+    prose, outputs = chapter("07_evaluation.ipynb")
+    assert "Both results below carry no history" in prose
+    assert "requires_grad:     False False\ninference tensors: False True\n" in outputs
+    assert "\nRuntimeError: Inference tensors cannot be saved for backward\n" in outputs
+    assert "a clone is ordinary again: False" in outputs

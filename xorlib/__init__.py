@@ -4,7 +4,22 @@ Each module names the chapter that introduces it. Chapters import it as
 ``import xorlib`` or ``from xorlib import data, plot``.
 """
 
-from xorlib import anatomy, data, device, evaluation, exercises, explore, lr, model, plot, rbridge, training
+from xorlib import (
+    anatomy,
+    data,
+    device,
+    distributed,
+    evaluation,
+    exercises,
+    explore,
+    generalise,
+    hidden,
+    lr,
+    model,
+    plot,
+    rbridge,
+    training,
+)
 from xorlib.checkpoint import load_checkpoint, save_checkpoint
 from xorlib.data import XORDataset, make_loader
 from xorlib.device import MatmulTiming, get_device, module_device, provenance, time_matmul
@@ -19,8 +34,8 @@ __version__ = "1.0.0"
 
 __all__ = [
     "MatmulTiming", "SimpleClassifier", "SuccessTable", "SweepResult", "XORDataset", "accuracy", "anatomy",
-    "data", "device", "evaluation", "exercises", "explore", "get_device", "load_checkpoint",
-    "lr", "make_loader", "model", "module_device", "plot", "predict", "provenance", "rbridge",
-    "save_checkpoint", "success_rate_plot", "sweep", "time_matmul", "to_r", "train_fast", "train_model",
-    "training",
+    "data", "device", "distributed", "evaluation", "exercises", "explore", "generalise", "get_device",
+    "hidden", "load_checkpoint", "lr", "make_loader", "model", "module_device", "plot", "predict",
+    "provenance", "rbridge", "save_checkpoint", "success_rate_plot", "sweep", "time_matmul", "to_r",
+    "train_fast", "train_model", "training",
 ]
