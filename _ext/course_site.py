@@ -23,7 +23,8 @@
 4. Files no page needs are left out of the site: source maps, the theme's message
    catalogues (``_static/locales``, used while building, not by the pages), and the body of
    Font Awesome's 1.5 MB icon script, which every page loads only to redraw as SVG the icons
-   that the theme's stylesheet already draws from the Font Awesome web font.
+   that the theme's stylesheet already draws from the Font Awesome web font. The root's
+   redirect page names the site icon, so no browser asks for a missing ``/favicon.ico``.
 """
 
 from __future__ import annotations
@@ -86,6 +87,10 @@ def copy_mathjax_and_prune(app: Sphinx, exception: Exception | None) -> None:
         shutil.rmtree(static / name, ignore_errors=True)
     for source_map in static.rglob("*.map"):  # for browser developer tools only
         source_map.unlink()
+    redirect = Path(app.outdir) / "index.html"  # Jupyter Book's redirect to the root page
+    if redirect.is_file() and "rel=\"icon\"" not in (text := redirect.read_text()):
+        # with no icon of its own a browser asks for /favicon.ico, which the site has not
+        redirect.write_text('<link rel="icon" href="_static/favicon.svg" />\n' + text)
     icons = static / "scripts" / "fontawesome.js"
     if icons.is_file():  # the theme's pages still name it: keep the address, drop the code
         icons.write_text("/* Icons come from the Font Awesome web font in the theme's stylesheet. */\n")

@@ -247,6 +247,12 @@ return {
   pageWidth: document.documentElement.scrollWidth, windowWidth: window.innerWidth,
   hidden: out.filter(p => p.scrollWidth > p.clientWidth + 1)
              .map(p => p.textContent.trim().split('\\n')[0].slice(0, 60)),
+  // figures are drawn for white paper: in dark mode they keep a white ground, undimmed
+  dimmed: document.documentElement.dataset.theme !== 'dark' ? [] :
+    Array.from(document.querySelectorAll('.bd-article img')).filter(i => {
+      const s = getComputedStyle(i);
+      return s.backgroundColor !== 'rgb(255, 255, 255)' || s.filter !== 'none';
+    }).map(i => (i.getAttribute('alt') || i.src).slice(0, 60)),
 };
 """
 
@@ -258,6 +264,7 @@ def layout_problems(facts: dict) -> list[str]:
         width, window = facts["pageWidth"], facts["windowWidth"]
         problems.append(f"page is {width} px wide, wider than the {window} px window")
     problems += [f"output hides the end of its lines: {first!r}" for first in facts["hidden"]]
+    problems += [f"figure without a white ground in dark mode: {alt!r}" for alt in facts["dimmed"]]
     return problems
 
 
