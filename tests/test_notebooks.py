@@ -19,7 +19,7 @@ CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))  # the R appendix include
 R_NOTEBOOKS = [p for p in CHAPTERS if r_kernel.is_r(r_kernel.kernelspec(p))]
 PYTHON_CHAPTERS = [p for p in CHAPTERS if p not in R_NOTEBOOKS]
 NOTEBOOK_KEYS = {"kernelspec", "language_info"}
-CELL_KEYS = {"tags", "mystnb"}  # mystnb holds figure alt text for the website
+CELL_KEYS = {"tags", "mystnb", "jupyter"}  # alt text and folds (website), collapsed cells (Lab)
 MACHINE_PATH = re.compile(r"/(home|root|tmp|work|Users|var/folders)/[\w.-]+")
 ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
 WIDGET = "application/vnd.jupyter.widget"
@@ -127,16 +127,40 @@ def test_streams_stored_as_a_reader_sees_them(nb: dict) -> None:
             assert "\r" not in "".join(out.get("text", "")).replace("\r\n", ""), "a \\r redraw stored"
 
 
+def test_solutions_fold_whole_in_the_site_and_in_lab(nb: dict) -> None:
+    """Each exercise solution folds source and output behind "Show solution" and starts collapsed
+    in JupyterLab, so the checker's verdict is not read before trying (tools/course_cells.py)."""
+    section, solutions = False, []
+    for cell in nb["cells"]:
+        first = "".join(cell["source"]).lstrip().split("\n", 1)[0]
+        if cell["cell_type"] == "markdown" and re.match(r"#{1,2}\s", first):
+            section = bool(re.match(r"##\s+Exercises\b", first))
+        elif cell["cell_type"] == "code" and section and {"hide-input", "hide-cell"} & set(
+                cell["metadata"].get("tags", [])):
+            solutions.append(cell)  # a solution: folded (hide-cell) or folded only in part (hide-input)
+    assert solutions, "no solution cells (tagged hide-cell) after a '## Exercises' heading"
+    for cell in solutions:
+        meta, where = cell["metadata"], f"solution cell {''.join(cell['source'])[:60]!r}"
+        assert "hide-cell" in meta.get("tags", []), f"{where} is not folded whole: run tools/course_cells.py"
+        assert "hide-input" not in meta.get("tags", []), f"{where} still folds its source only"
+        assert meta.get("mystnb", {}).get("code_prompt_show") == "Show solution", where
+        assert meta.get("mystnb", {}).get("code_prompt_hide") == "Hide solution", where
+        assert meta.get("jupyter") == {"source_hidden": True, "outputs_hidden": True}, where
+
+
 def test_hygiene_checks_can_fail(tmp_path: Path) -> None:
     """The checks above catch a notebook with cleared outputs and a stderr warning."""
     bad = {"metadata": {"widgets": {}}, "cells": [
         {"cell_type": "code", "source": ["1"], "metadata": {}, "execution_count": None, "outputs": []},
-        {"cell_type": "code", "source": ["2"], "metadata": {"collapsed": True}, "execution_count": 2,
+        {"cell_type": "code", "source": ["2"], "metadata": {"collapsed": True, "tags": ["hide-input"]},
+         "execution_count": 2,
          "outputs": [{"output_type": "stream", "name": "stderr", "text": ["at 0x7f00deadbeef /home/ann/x"]}]},
     ]}
     bad["cells"][1]["outputs"] *= 2  # the same stream twice in a row
+    bad["cells"].insert(0, {"cell_type": "markdown", "source": ["## Exercises"], "metadata": {}})
     for check in (test_executed_in_order, test_no_stderr, test_no_machine_paths_addresses_or_user_names,
-                  test_no_widget_state, test_metadata_allow_list, test_streams_stored_as_a_reader_sees_them):
+                  test_no_widget_state, test_metadata_allow_list, test_streams_stored_as_a_reader_sees_them,
+                  test_solutions_fold_whole_in_the_site_and_in_lab):
         with pytest.raises(AssertionError):
             check(bad)
 

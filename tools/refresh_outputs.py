@@ -5,7 +5,7 @@ Usage: python tools/refresh_outputs.py [NOTEBOOK ...]   (default: every chapter)
 Runs each notebook top to bottom in a fresh kernel of this environment (the kernel its
 kernelspec names: python3 for the chapters, the R kernel "ir" for the R appendix), with
 the same seeds the chapters set themselves, then writes it back with only
-kernelspec/language_info (notebook) and tags/mystnb (cell) metadata, and with
+kernelspec/language_info (notebook) and tags/mystnb/jupyter (cell) metadata, and with
 consecutive stream outputs merged as a terminal shows them, so a second run
 leaves every file byte-identical.
 """
@@ -22,7 +22,9 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_KEYS = ("kernelspec", "language_info")
-CELL_KEYS = ("tags", "mystnb")  # mystnb carries figure alt text for the website
+# mystnb: figure alt text and the "Show solution" fold for the website; jupyter: the same
+# solutions collapsed in JupyterLab (tools/course_cells.py writes both).
+CELL_KEYS = ("tags", "mystnb", "jupyter")
 OVERWRITTEN = re.compile(r"^.*\r(?=[^\n])", re.MULTILINE)  # text that a later \r on its line redraws
 
 
