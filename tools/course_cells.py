@@ -71,7 +71,9 @@ def convert(path: Path, write: bool = True) -> int:
 
 def main(argv: list[str]) -> int:
     check = "--check" in argv
-    paths = [Path(a) for a in argv if a != "--check"] or sorted((ROOT / "chapters").glob("*.ipynb"))
+    paths = [Path(a) for a in argv if a != "--check"] or [  # the R appendix has no exercises
+        p for p in sorted((ROOT / "chapters").glob("*.ipynb"))
+        if nbformat.read(p, as_version=4).metadata.kernelspec.language == "python"]
     pending = 0
     for path in paths:
         changed = convert(path, write=not check)
