@@ -11,7 +11,8 @@ from xorlib.device import MatmulTiming, get_device, module_device, provenance, t
 from xorlib.evaluation import accuracy, predict
 from xorlib.model import SimpleClassifier
 from xorlib.sweep import sweep
-from xorlib.sweep_result import SuccessTable, SweepResult, success_rate_plot
+from xorlib.sweep_func import sweep_func
+from xorlib.sweep_result import SuccessTable, SweepResult, success_heatmap
 from xorlib.training import train_fast, train_model
 
 __version__ = "1.0.0"
@@ -20,5 +21,5 @@ __all__ = [
     "MatmulTiming", "SimpleClassifier", "SuccessTable", "SweepResult", "XORDataset", "accuracy",
     "data", "device", "evaluation", "exercises", "explore", "get_device", "load_checkpoint",
     "make_loader", "model", "module_device", "plot", "predict", "provenance", "save_checkpoint",
-    "success_rate_plot", "sweep", "time_matmul", "train_fast", "train_model", "training",
+    "success_heatmap", "sweep", "sweep_func", "time_matmul", "train_fast", "train_model", "training",
 ]
