@@ -10,11 +10,19 @@ import matplotlib.pyplot as plt
 import pytest
 import torch
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 import xorlib
-from xorlib import SimpleClassifier, SuccessTable, SweepResult, XORDataset, plot, success_heatmap, sweep, sweep_func
+from xorlib import (
+    SimpleClassifier,
+    SuccessTable,
+    SweepResult,
+    XORDataset,
+    plot,
+    success_heatmap,
+    sweep,
+    sweep_func,
+)
 
 
 @pytest.fixture(scope="module")
@@ -269,7 +277,8 @@ def test_success_heatmap_draws_one_annotated_cell_per_hidden_size_and_lr() -> No
     texts = ax.texts
     assert [t.get_text() for t in texts] == [f"{r:.2f}" for r in rates.flatten().tolist()]
     assert [t.get_position() for t in texts] == [(j, i) for i in range(3) for j in range(6)]
-    assert [t.get_color() for t in texts] == ["white" if r < 0.5 else "black" for r in rates.flatten().tolist()]
+    colors = ["white" if r < 0.5 else "black" for r in rates.flatten().tolist()]  # dark cells: white text
+    assert [t.get_color() for t in texts] == colors
     assert min(t.get_fontsize() for t in texts + ax.get_xticklabels() + ax.get_yticklabels()) >= 9
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0.01", "0.03", "0.1", "0.3", "1", "3"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["1", "2", "4"]
@@ -300,8 +309,8 @@ def test_sweep_func_gives_the_same_success_table(train: XORDataset, test_set: XO
     assert rates.min() == 0 and rates.max() == 1  # some configurations fail, some succeed
     assert torch.equal(b.success_table(test_set.X, test_set.y).rates, rates)
     targets = train.y.float().expand(len(a.hidden), -1)
-    losses = [torch.nn.functional.binary_cross_entropy_with_logits(r.logits(train.X), targets, reduction="none")
-              .mean(dim=1) for r in (a, b)]
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    losses = [bce(r.logits(train.X), targets, reduction="none").mean(dim=1) for r in (a, b)]
     torch.testing.assert_close(losses[1], losses[0], atol=1e-4, rtol=0)
 
 

@@ -41,7 +41,7 @@ def check_grid(hidden_sizes: Sequence[int], lrs: Sequence[float], seeds: Sequenc
 
 
 def initial_weights(hidden_sizes: tuple[int, ...], seeds: tuple[int, ...]) -> list[list[dict]]:
-    """``[seed][hidden size]``: the ``state_dict`` of ``torch.manual_seed(seed); SimpleClassifier(2, h, 1)``."""
+    """``[seed][hidden size]``: ``state_dict()`` of ``torch.manual_seed(seed); SimpleClassifier(2, h, 1)``."""
     states: list[list[dict]] = []
     with torch.random.fork_rng(devices=[]):  # the caller's global RNG is left alone
         for seed in seeds:
@@ -107,7 +107,8 @@ def sweep(hidden_sizes: Sequence[int], lrs: Sequence[float], seeds: Sequence[int
 
 
 def _train(W1: torch.Tensor, W2: torch.Tensor, b2: torch.Tensor, lr: torch.Tensor, real: torch.Tensor,
-           X: torch.Tensor, y: torch.Tensor, seeds: tuple[int, ...], num_epochs: int, batch_size: int) -> None:
+           X: torch.Tensor, y: torch.Tensor, seeds: tuple[int, ...], num_epochs: int, batch_size: int,
+           ) -> None:
     """SGD on the stacked weights, in place, with the gradients of each model's mean BCE written out.
 
     With s = sigmoid(2a), tanh(a) = 2s - 1 and 1 - tanh(a)^2 = 4s(1 - s): one sigmoid (several
@@ -118,7 +119,7 @@ def _train(W1: torch.Tensor, W2: torch.Tensor, b2: torch.Tensor, lr: torch.Tenso
     gens = [torch.Generator().manual_seed(seed) for seed in seeds]  # CPU: the same batches on every device
     W1.mul_(2)  # W1 holds 2 W1 while training, so that bmm gives 2a directly (doubling is exact)
     W1v, lr_k = W1.view(S, K * H, 3), lr[:, None]  # (S, K*H, 3): one row per unit; lr (K, 1)
-    buffers: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}  # reused: no 4 MB allocation per step
+    buffers: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}  # reused: no fresh 4 MB per step
     for _ in range(num_epochs):
         perm = torch.stack([torch.randperm(len(X), generator=g) for g in gens]).to(X.device)  # (S, N)
         XT = Xa[perm].transpose(1, 2).contiguous()  # (S, 3, N): batches are slices along N
@@ -133,7 +134,7 @@ def _train(W1: torch.Tensor, W2: torch.Tensor, b2: torch.Tensor, lr: torch.Tenso
             z = torch.bmm((2 * W2).view(S * K, 1, H), sk).view(S, K, B) + (b2 - W2.sum(2))[..., None]
             dz = (torch.sigmoid(z) - yb[:, None]) / B  # d(mean BCE)/dz, (S, K, B)
             db2 = dz.sum(2)  # (S, K)
-            # dW2 = sum_b dz (2s - 1); the mask keeps padded units exactly at zero despite rounding
+            # dW2 = sum_b dz (2s - 1); the mask keeps padded units at exactly zero despite rounding
             dW2 = torch.bmm(dz.view(S * K, 1, B), sk.transpose(1, 2)).view(S, K, H).mul_(2)
             dW2.sub_(db2[..., None]).mul_(real)
             # dW1 = 4 w2 sum_b dz s(1 - s) x: t = s(1 - s) dz in place, then one bmm per seed
