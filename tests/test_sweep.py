@@ -10,12 +10,19 @@ import matplotlib.pyplot as plt
 import pytest
 import torch
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 import xorlib
-from xorlib import SimpleClassifier, SuccessTable, SweepResult, XORDataset, plot, success_rate_plot, sweep
-from xorlib.sweep_result import MARKERS
+from xorlib import (
+    SimpleClassifier,
+    SuccessTable,
+    SweepResult,
+    XORDataset,
+    plot,
+    success_heatmap,
+    sweep,
+    sweep_func,
+)
 
 
 @pytest.fixture(scope="module")
@@ -73,9 +80,9 @@ def test_success_table_and_plot(full: SweepResult, test_set: XORDataset) -> None
     assert table.rates[0].tolist() == [0.0, 0.0] and table.rates[1:].min() >= 0.5
     text = str(table)
     assert "lr=0.3" in text and "lr=1" in text and len(text.splitlines()) == 3 + 4
-    fig = success_rate_plot(table)
-    assert isinstance(fig, Figure) and tuple(fig.get_size_inches()) == (5, 3.2) and fig.dpi == 100
-    assert len(fig.axes[0].get_lines()) == 2  # one line per learning rate
+    fig = success_heatmap(table)
+    assert isinstance(fig, Figure) and tuple(fig.get_size_inches()) == (4.6, 4.4) and fig.dpi == 100
+    assert fig.axes[0].get_images()[0].get_array().shape == (4, 2)  # one cell per (hidden size, lr)
 
 
 def test_initial_weights_are_those_of_simple_classifier(train: XORDataset) -> None:
@@ -256,27 +263,64 @@ def test_success_table_with_a_row_missing_refuses_to_print() -> None:
         str(table)
 
 
-def test_success_rate_plot_draws_one_labelled_line_per_lr() -> None:
+def test_success_heatmap_draws_one_annotated_cell_per_hidden_size_and_lr() -> None:
     lrs = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
     rates = torch.linspace(0, 1, 18).view(3, 6)
-    table = SuccessTable((1, 2, 4), lrs, 8, 0.9, rates)
+    table = SuccessTable((1, 2, 4), lrs, 32, 0.9, rates)
     with matplotlib.rc_context({"figure.dpi": 72}):  # the size must not follow the user's settings
-        fig = success_rate_plot(table)
-    ax = fig.axes[0]
+        fig = success_heatmap(table)
+    ax, bar = fig.axes
     assert fig.dpi == plot.DPI and isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
-    lines = ax.get_lines()
-    assert [list(line.get_xdata()) for line in lines] == [[1, 2, 4]] * 6
-    assert [list(line.get_ydata()) for line in lines] == rates.T.tolist()
-    assert [line.get_color() for line in lines] == list(plot.LINE_COLORS)  # six colours, one each
-    assert [line.get_marker() for line in lines] == list(MARKERS)
-    assert [line.get_markersize() for line in lines] == [9, 7.5, 6, 4.5, 3, 3]  # shrinking, then 3
-    labels = ["lr = 0.01", "lr = 0.03", "lr = 0.1", "lr = 0.3", "lr = 1", "lr = 3"]
-    assert [line.get_label() for line in lines] == labels
-    legend = ax.get_legend()
-    assert [t.get_text() for t in legend.get_texts()] == labels
-    assert legend.get_texts()[0].get_fontsize() == FontProperties(size="small").get_size_in_points()
-    assert list(ax.get_xticks()) == [1, 2, 4] and ax.get_ylim() == (-0.04, 1.04)
-    assert ax.get_xlabel() == "hidden units" and ax.get_ylabel() == "share with test acc >= 0.9"
+    (image,) = ax.get_images()
+    assert image.get_array().tolist() == rates.tolist()  # row i: hidden_sizes[i], column j: lrs[j]
+    assert image.get_cmap().name == "cividis" and image.get_clim() == (0, 1)
+    texts = ax.texts
+    assert [t.get_text() for t in texts] == [f"{r:.2f}" for r in rates.flatten().tolist()]
+    assert [t.get_position() for t in texts] == [(j, i) for i in range(3) for j in range(6)]
+    colors = ["white" if r < 0.5 else "black" for r in rates.flatten().tolist()]  # dark cells: white text
+    assert [t.get_color() for t in texts] == colors
+    assert min(t.get_fontsize() for t in texts + ax.get_xticklabels() + ax.get_yticklabels()) >= 9
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0.01", "0.03", "0.1", "0.3", "1", "3"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["1", "2", "4"]
+    assert ax.get_xlabel() == "learning rate" and ax.get_ylabel() == "hidden units"
+    assert bar.get_ylabel() == "share of 32 seeds with test acc >= 0.9"
     assert ax.get_title() == "Which networks learn XOR?"
-    assert all(g.get_visible() and g.get_alpha() == 0.3 for g in ax.get_xgridlines() + ax.get_ygridlines())
-    assert success_rate_plot(table, title="Sweep").axes[0].get_title() == "Sweep"
+    assert success_heatmap(table, title="Sweep").axes[0].get_title() == "Sweep"
+
+
+def test_sweep_func_follows_the_hand_written_sweep(train: XORDataset) -> None:
+    # Same start, same batches: autograd's gradients (through vmap) match the written-out ones.
+    args = ([1, 3, 8], [0.1, 1.0], [0, 5], train.X, train.y)
+    a, b = sweep(*args, num_epochs=3), sweep_func(*args, num_epochs=3)
+    for name in ("hidden", "lr", "seed"):
+        assert torch.equal(getattr(a, name), getattr(b, name)), name
+    for name in ("W1", "b1", "W2", "b2"):
+        torch.testing.assert_close(getattr(b, name), getattr(a, name), atol=1e-5, rtol=1e-4)
+    small = b.hidden < 8  # padded units stay exactly zero under autograd too
+    assert not b.W1[small & (b.hidden == 1), 1:].any() and not b.W2[small & (b.hidden == 3), 3:].any()
+
+
+def test_sweep_func_gives_the_same_success_table(train: XORDataset, test_set: XORDataset) -> None:
+    # The course's settings (100 epochs, batch 128) on a small grid: the same table, and final
+    # losses that agree to float tolerance although 2,000 steps of rounding lie between them.
+    args = ([1, 2, 8], [0.03, 1.0], range(3), train.X, train.y)
+    a, b = sweep(*args), sweep_func(*args)
+    rates = a.success_table(test_set.X, test_set.y).rates
+    assert rates.min() == 0 and rates.max() == 1  # some configurations fail, some succeed
+    assert torch.equal(b.success_table(test_set.X, test_set.y).rates, rates)
+    targets = train.y.float().expand(len(a.hidden), -1)
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    losses = [bce(r.logits(train.X), targets, reduction="none").mean(dim=1) for r in (a, b)]
+    torch.testing.assert_close(losses[1], losses[0], atol=1e-4, rtol=0)
+
+
+def test_sweep_func_checks_its_arguments_like_sweep() -> None:
+    X, y = torch.zeros(10, 2), torch.zeros(10).long()
+    with pytest.raises(ValueError, match=exactly("lrs must be > 0, got -1.0")):
+        sweep_func([2], [-1.0], [0], X, y)
+    with pytest.raises(TypeError, match="hidden_sizes must be a non-empty list or range"):
+        sweep_func([], [0.1], [0], X, y)
+    with pytest.raises(ValueError, match="num_epochs must be >= 0"):
+        sweep_func([2], [0.1], [0], X, y, num_epochs=-1)
+    with pytest.raises(ValueError, match="labels must be 0 or 1"):
+        sweep_func([2], [0.1], [0], X, torch.full((10,), 2))

@@ -27,7 +27,8 @@ from xorlib.evaluation import accuracy, predict
 from xorlib.model import SimpleClassifier
 from xorlib.rbridge import to_r
 from xorlib.sweep import sweep
-from xorlib.sweep_result import SuccessTable, SweepResult, success_rate_plot
+from xorlib.sweep_func import sweep_func
+from xorlib.sweep_result import SuccessTable, SweepResult, success_heatmap
 from xorlib.training import train_fast, train_model
 
 __version__ = "1.0.0"
@@ -36,6 +37,6 @@ __all__ = [
     "MatmulTiming", "SimpleClassifier", "SuccessTable", "SweepResult", "XORDataset", "accuracy", "anatomy",
     "data", "device", "distributed", "evaluation", "exercises", "explore", "generalise", "get_device",
     "hidden", "load_checkpoint", "lr", "make_loader", "model", "module_device", "plot", "predict",
-    "provenance", "rbridge", "save_checkpoint", "success_rate_plot", "sweep", "time_matmul", "to_r",
-    "train_fast", "train_model", "training",
+    "provenance", "rbridge", "save_checkpoint", "success_heatmap", "sweep", "sweep_func", "time_matmul",
+    "to_r", "train_fast", "train_model", "training",
 ]

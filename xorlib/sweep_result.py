@@ -2,7 +2,7 @@
 
 ``SweepResult`` holds the trained weights of every model of ``xorlib.sweep`` and scores
 them; ``SuccessTable`` counts, per hidden size and learning rate, how many seeds
-learned XOR; ``success_rate_plot`` draws that table.
+learned XOR; ``success_heatmap`` draws that table.
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ from matplotlib.figure import Figure
 from xorlib import _checks
 from xorlib.data import check_xy
 from xorlib.model import SimpleClassifier
-from xorlib.plot import DPI, LINE_COLORS
-
-MARKERS = ("o", "^", "s", "D", "v", "P")
+from xorlib.plot import DPI
 
 
 @dataclass(frozen=True, eq=False)  # == is identity: a field-wise == of tensors has no single truth value
@@ -97,17 +95,23 @@ class SuccessTable:
         return "\n".join([note, head, "-" * len(head), *rows])
 
 
-def success_rate_plot(table: SuccessTable, title: str = "Which networks learn XOR?") -> Figure:
-    """One line per learning rate: success rate against hidden units (Okabe-Ito colours)."""
-    fig, ax = plt.subplots(figsize=(5, 3.2), dpi=DPI, layout="constrained")
-    for j, lr in enumerate(table.lrs):  # shrinking markers keep lines that coincide visible
-        ax.plot(table.hidden_sizes, table.rates[:, j].tolist(), color=LINE_COLORS[j % len(LINE_COLORS)],
-                marker=MARKERS[j % len(MARKERS)], markersize=max(9 - 1.5 * j, 3), label=f"lr = {lr:g}")
-    ax.set_xticks(table.hidden_sizes)
-    ax.set_ylim(-0.04, 1.04)
-    ax.set_xlabel("hidden units")
-    ax.set_ylabel(f"share with test acc >= {table.threshold:g}")
+def success_heatmap(table: SuccessTable, title: str = "Which networks learn XOR?") -> Figure:
+    """The success rates as a heatmap: hidden units down, learning rates across, each cell annotated.
+
+    The colour map is cividis (readable with any colour vision, and in greyscale); a cell's
+    text is white on the dark end and black on the light end.
+    """
+    rates = table.rates.cpu()
+    fig, ax = plt.subplots(figsize=(4.6, 4.4), dpi=DPI, layout="constrained")
+    image = ax.imshow(rates.numpy(), cmap="cividis", vmin=0, vmax=1, aspect="auto")
+    for (i, j), rate in zip(((i, j) for i in range(rates.shape[0]) for j in range(rates.shape[1])),
+                            rates.flatten().tolist(), strict=True):
+        ax.text(j, i, f"{rate:.2f}", ha="center", va="center", fontsize=10,
+                color="white" if rate < 0.5 else "black")
+    ax.set_xticks(range(len(table.lrs)), [f"{lr:g}" for lr in table.lrs])
+    ax.set_yticks(range(len(table.hidden_sizes)), [str(h) for h in table.hidden_sizes])
+    ax.set_xlabel("learning rate")
+    ax.set_ylabel("hidden units")
     ax.set_title(title)
-    ax.legend(fontsize="small")
-    ax.grid(alpha=0.3)
+    fig.colorbar(image, ax=ax, label=f"share of {table.num_seeds} seeds with test acc >= {table.threshold:g}")
     return fig
