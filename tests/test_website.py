@@ -380,7 +380,7 @@ return Array.from(document.querySelectorAll('.cell.tag_hide-cell')).map(cell => 
 """
 
 
-@pytest.mark.parametrize("chapter", sorted(p.stem for p in (ROOT / "chapters").glob("*.ipynb")))
+@pytest.mark.parametrize("chapter", sorted(p.stem for p in (ROOT / "chapters").glob("[0-9]*.ipynb")))
 def test_solutions_are_folded_whole(browser: object, site: str, chapter: str) -> None:
     """Each exercise solution, its checker's verdict included, sits behind one "Show solution"."""
     set_view(browser, site, 1280, "light")
