@@ -202,3 +202,20 @@ def test_chapter6_sweep_size_and_written_out_gradients_beat_torch_func() -> None
         assert float(func) >= 2 * float(hand), f"{m} models: torch.func {func} s vs written-out {hand} s"
     assert "largest difference: below 1e-5" in outputs, "the prose says the final losses agree"
     assert "read back 2 tags x 100 epochs: equal to the logged values" in outputs
+
+
+def test_chapter6_three_sharp_hidden_units_and_one_that_hardly_responds() -> None:
+    prose, outputs = chapter("06_training.ipynb")
+    weights = {int(u): (abs(float(a)), abs(float(b))) for u, a, b in
+               re.findall(r"^hidden unit (\d): weights \(([+-][\d.]+), ([+-][\d.]+)\)$", outputs, re.M)}
+    assert len(weights) == 4, outputs
+    assert "Three units have weights of 2 to 3.3 in size" in prose and "unit 2's" in prose
+    sharp = [max(w) for u, w in weights.items() if u != 2]
+    assert all(2 <= max(w) <= 3.3 for u, w in weights.items() if u != 2), weights
+    assert max(weights[2]) < 0.2 * min(sharp), "prose: about a tenth of that"
+    (first,) = map(float, re.findall(r"^first epoch ([\d.]+) ->", outputs, re.M))
+    assert "close to $\\ln 2 \\approx 0.69$" in prose and abs(first - math.log(2)) < 0.05
+    (rate,) = re.findall(r"well under a microsecond at the rates measured in chapter 2", prose)
+    _, chapter2 = chapter("02_devices.ipynb")
+    rates = [float(r) for r in re.findall(r"^\d+x\d+ matmul on cpu: .* (\d+) GFLOP/s$", chapter2, re.M)]
+    assert min(rates) > 20, "10 kFLOP well under a microsecond needs more than 10 GFLOP/s, with room"

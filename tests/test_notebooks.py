@@ -148,6 +148,7 @@ def test_solutions_fold_whole_in_the_site_and_in_lab(nb: dict) -> None:
         assert meta.get("mystnb", {}).get("code_prompt_show") == "Show solution", where
         assert meta.get("mystnb", {}).get("code_prompt_hide") == "Hide solution", where
         assert meta.get("jupyter") == {"source_hidden": True, "outputs_hidden": True}, where
+        assert "".join(cell["source"]).split("\n", 1)[0] == "# Solution", f"{where}: Lab shows a first line"
 
 
 def test_hygiene_checks_can_fail(tmp_path: Path) -> None:

@@ -8,9 +8,11 @@ level 1 or 2) tagged ``hide-input`` (not yet converted) or ``hide-cell`` (conver
 - the ``hide-cell`` tag in place of ``hide-input``: MyST-NB folds the whole cell, output included,
   so the checker's verdict stays hidden until the reader opens it;
 - ``mystnb.code_prompt_show``/``code_prompt_hide``: the fold's label, "Show solution";
-- ``jupyter.source_hidden``/``outputs_hidden``: JupyterLab's own collapsed source and outputs.
+- ``jupyter.source_hidden``/``outputs_hidden``: JupyterLab's own collapsed source and outputs;
+- a first line ``# Solution``: a collapsed cell in JupyterLab still shows its first line, which
+  must not be the answer.
 
-Only metadata changes; outputs are kept as they are. A second run changes nothing. With
+Only metadata and that first line change; outputs are kept as they are. A second run changes nothing. With
 ``--check`` nothing is written and the exit status is 1 when some chapter still needs the change.
 """
 
@@ -28,6 +30,7 @@ HEADING = re.compile(r"^#{1,2}\s")  # a heading that ends the exercises section
 SOLUTION_TAGS = ("hide-input", "hide-cell")
 MYSTNB = {"code_prompt_show": "Show solution", "code_prompt_hide": "Hide solution"}
 JUPYTER = {"source_hidden": True, "outputs_hidden": True}
+FIRST_LINE = "# Solution"  # what a collapsed cell shows in JupyterLab
 
 
 def solution_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
@@ -53,7 +56,10 @@ def fold(cell: nbformat.NotebookNode) -> bool:
     cell.metadata["tags"] = list(dict.fromkeys(tags))  # "hide-cell" once, order kept
     cell.metadata["mystnb"] = {**cell.metadata.get("mystnb", {}), **MYSTNB}
     cell.metadata["jupyter"] = {**cell.metadata.get("jupyter", {}), **JUPYTER}
-    return cell.metadata != before
+    source = cell.source
+    if source.split("\n", 1)[0] != FIRST_LINE:
+        cell.source = f"{FIRST_LINE}\n{source}"
+    return cell.metadata != before or cell.source != source
 
 
 def convert(path: Path, write: bool = True) -> int:
