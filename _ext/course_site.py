@@ -15,8 +15,10 @@
    ``app.events.listeners`` (not documented, present in Sphinx 7) and calls the public
    ``app.disconnect`` on sphinx-thebe's; ``tests/test_website.py`` checks the result.
 3. ``_static/course.css`` and ``_static/course.js`` (in _config.yml's ``html_static_path``)
-   fit the pages to phones and screen readers: outputs wrap instead of running past the
-   window, figures keep a light background in dark mode, and buttons whose accessible name
+   fit the pages to phones and screen readers: on a phone text outputs take a smaller font
+   and the whole width, so tables keep their lines, and only longer lines wrap instead of
+   running past the window; figures keep their shape, and a light background in dark mode;
+   the animation's buttons are big enough to tap; and buttons whose accessible name
    differs from their visible text get matching names. A folded cell's summary is written
    without MyST-NB's fixed ``aria-label`` ("Toggle hidden content"), so its name is the
    visible "Show solution".
