@@ -53,8 +53,8 @@ outputs: $(STAMP) $(R_KERNEL)
 # committed chapters as they are; a chapter already copied is kept. Start over: make lab-reset.
 LAB_DIR ?= _build/lab
 
-lab: lab-copy $(R_KERNEL)
-	$(BIN)/jupyter lab $(LAB_DIR)
+lab: lab-copy $(R_KERNEL)  # as root (e.g. in a container) Lab starts only with --allow-root
+	$(BIN)/jupyter lab $(LAB_DIR) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lab-copy: $(STAMP)
 	mkdir -p $(LAB_DIR)

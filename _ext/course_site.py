@@ -15,8 +15,10 @@
    ``app.events.listeners`` (not documented, present in Sphinx 7) and calls the public
    ``app.disconnect`` on sphinx-thebe's; ``tests/test_website.py`` checks the result.
 3. ``_static/course.css`` and ``_static/course.js`` (in _config.yml's ``html_static_path``)
-   fit the pages to phones and screen readers: outputs wrap instead of running past the
-   window, figures keep a light background in dark mode, and buttons whose accessible name
+   fit the pages to phones and screen readers: on a phone text outputs take a smaller font
+   and the whole width, so tables keep their lines, and only longer lines wrap instead of
+   running past the window; figures keep their shape, and a light background in dark mode;
+   the animation's buttons are big enough to tap; and buttons whose accessible name
    differs from their visible text get matching names. A folded cell's summary is written
    without MyST-NB's fixed ``aria-label`` ("Toggle hidden content"), so its name is the
    visible "Show solution".
@@ -25,20 +27,28 @@
    Font Awesome's 1.5 MB icon script, which every page loads only to redraw as SVG the icons
    that the theme's stylesheet already draws from the Font Awesome web font. The root's
    redirect page names the site icon, so no browser asks for a missing ``/favicon.ico``.
+5. Every figure in a cell's output links to its full-size image file, so a reader on a phone,
+   where a wide figure shrinks to the screen, can open it and zoom in. Sphinx does this itself
+   only for images given a size (``html_scaled_image_link``); this adds the same link, whose
+   accessible name is the image's alt text, to the others. The file's name in ``_images`` is
+   the one the HTML builder gives it (``env.images``, as its ``post_process_images`` reads it).
 """
 
 from __future__ import annotations
 
+import posixpath
 import shutil
 from html import escape
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
+from urllib.parse import quote
 
 from docutils import nodes
 from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ExtensionError
+from sphinx.util.osutil import relative_uri
 from sphinx.writers.html5 import HTML5Translator
 
 MATHJAX_ENTRY = "tex-chtml-full.js"
@@ -70,6 +80,32 @@ def visit_folded_cell(self: HTML5Translator, node: nodes.Element) -> None:
 
 def override_fold(app: Sphinx) -> None:
     app.add_node(HideCodeCellNode, override=True, html=(visit_folded_cell, depart_HideCellInput))
+
+
+def in_cell_output(node: nodes.Node) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if "cell_output" in parent.get("classes", []):
+            return True
+        parent = parent.parent
+    return False
+
+
+def link_output_figures(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Wrap each output image not yet in a link in one to its file in ``_images``."""
+    if app.builder.format != "html":
+        return
+    images_dir = relative_uri(app.builder.get_target_uri(docname), app.builder.imagedir)
+    for image in list(doctree.findall(nodes.image)):
+        uri = image["uri"]
+        if isinstance(image.parent, nodes.reference) or uri not in app.env.images:
+            continue
+        if not in_cell_output(image):
+            continue
+        reference = nodes.reference("", "", internal=True, classes=["image-reference", "output-figure"],
+                                    refuri=posixpath.join(images_dir, quote(app.env.images[uri][1])))
+        image.replace_self(reference)
+        reference.append(image)
 
 
 def copy_mathjax_and_prune(app: Sphinx, exception: Exception | None) -> None:
@@ -116,6 +152,7 @@ def setup(app: Sphinx) -> dict:
     mathjax_dir()  # fail early, with a clear message, when the files are missing
     app.connect("config-inited", configure)
     app.connect("builder-inited", override_fold)  # after MyST-NB has registered the node
+    app.connect("doctree-resolved", link_output_figures)
     app.connect("build-finished", copy_mathjax_and_prune)
     app.add_css_file("course.css")
     app.add_js_file("course.js", loading_method="defer")

@@ -6,7 +6,10 @@ every image (each with alt text), typeset every equation, link only to files and
 exist, be no wider than the window, hide no end of an output, and pass axe-core (vendored in
 tests/vendor, MPL-2.0) with no serious or critical finding. The phone's menu and contents
 drawers, the folded exercise solutions, navigation, search, the notebook downloads and the
-site's weight are checked too, and screenshots are saved for maintainers.
+site's weight are checked too, and screenshots are saved for maintainers. On a phone, text
+outputs must keep their lines (up to PHONE_LINE_CHARS characters), figures link to their full-size
+files and keep their shape, and the animation's controls are big enough to tap and drawn for
+their ground; the sidebar names the course once; `make lab` adds --allow-root for root alone.
 """
 
 from __future__ import annotations
@@ -523,3 +526,239 @@ def test_the_checks_catch_a_broken_page(browser: object, tmp_path: Path) -> None
         assert expected in problems, f"{expected!r} not reported:\n{problems}"
     for unexpected in ("#here", "example.org", "#labelled"):
         assert unexpected not in problems, problems
+
+
+# --- phones: outputs, figures and controls that stay usable at 390 px ----------------------------------
+
+CHAPTERS = sorted(p.stem for p in (ROOT / "chapters").glob("*.ipynb"))
+# Text outputs up to this many characters a line keep their lines at 390 px (most of the chapters'
+# tables, the progress bar; error messages, longer, wrap). Fonts under 10 px are too small to read.
+PHONE_LINE_CHARS = 60
+PHONE_MIN_FONT_PX = 10
+TOUCH_TARGET_PX = 44  # the smallest tap target, in CSS pixels, on a phone
+
+OUTPUT_LINES = """
+document.querySelectorAll('.cell details').forEach(d => { d.open = true; });  // folded outputs too
+return Array.from(document.querySelectorAll('.cell_output pre, .output pre')).map(p => {
+  const s = getComputedStyle(p), ruler = document.createElement('span');
+  ruler.style.cssText = 'white-space: pre; position: absolute; visibility: hidden';
+  ruler.textContent = '0'.repeat(100);
+  p.appendChild(ruler);
+  const charWidth = ruler.getBoundingClientRect().width / 100;
+  ruler.remove();
+  const lines = p.textContent.replace(/\\n$/, '').split('\\n');
+  const px = v => parseFloat(v);
+  return {first: lines[0].slice(0, 60), lines: lines.length,
+          longest: Math.max(...lines.map(l => Array.from(l).length)),
+          fontSize: px(s.fontSize), lineHeight: px(s.lineHeight),
+          height: p.clientHeight - px(s.paddingTop) - px(s.paddingBottom),
+          fits: Math.floor((p.clientWidth - px(s.paddingLeft) - px(s.paddingRight)) / charWidth + 1e-6)};
+});
+"""
+
+
+def notebook_outputs(chapter: str) -> list[dict]:
+    notebook = json.loads((ROOT / "chapters" / f"{chapter}.ipynb").read_text(encoding="utf-8"))
+    return [out for cell in notebook["cells"] for out in cell.get("outputs", [])]
+
+
+def open_page(driver: object, url: str) -> None:
+    driver.get(url)
+    wait_until(lambda: driver.execute_script("return document.readyState") == "complete")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_phone_outputs_keep_their_lines(browser: object, site: str, chapter: str) -> None:
+    """At 390 px, a text output whose lines fit PHONE_LINE_CHARS shows each on one line."""
+    set_view(browser, site, 390, "light")
+    open_page(browser, f"{site}chapters/{chapter}.html")
+    outputs = browser.execute_script(OUTPUT_LINES)
+    assert outputs, f"{chapter}: no text outputs found"
+    small = [o for o in outputs if o["fontSize"] < PHONE_MIN_FONT_PX]
+    assert not small, f"{chapter}: output font under {PHONE_MIN_FONT_PX} px: {small[:3]}"
+    narrow = [o for o in outputs if o["fits"] < PHONE_LINE_CHARS]
+    assert not narrow, f"{chapter}: outputs with room for under {PHONE_LINE_CHARS} characters: {narrow[:3]}"
+    short = [o for o in outputs if o["longest"] <= PHONE_LINE_CHARS]
+    wrapped = [o for o in short if abs(o["height"] - o["lines"] * o["lineHeight"]) > 1]
+    assert not wrapped, f"{chapter}: outputs whose lines wrap at 390 px: " + "; ".join(
+        f"{o['first']!r}: {o['lines']} lines drawn {o['height'] / o['lineHeight']:.1f} high" for o in wrapped)
+    assert short, f"{chapter}: no output short enough to check"
+
+
+FIGURE_LINKS = """
+document.querySelectorAll('.cell details').forEach(d => { d.open = true; });
+return Array.from(document.querySelectorAll('.cell_output img'))
+  .filter(i => !i.closest('.animation'))
+  .map(i => {
+    const a = i.closest('a');
+    if (a) a.focus();
+    return {alt: i.getAttribute('alt'), src: i.currentSrc || i.src, href: a ? a.href : null,
+            text: a ? a.textContent.trim() : null, focused: !!a && document.activeElement === a,
+            tabIndex: a ? a.tabIndex : null};
+  });
+"""
+
+
+def notebook_figures(chapter: str) -> int:
+    return sum(any(k.startswith("image/") for k in out.get("data", {})) for out in notebook_outputs(chapter))
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_figures_link_to_their_full_size_image(browser: object, site: str, chapter: str) -> None:
+    """Every output figure is a keyboard-reachable link to its image file, named by its alt text."""
+    set_view(browser, site, 390, "light")
+    open_page(browser, f"{site}chapters/{chapter}.html")
+    figures = browser.execute_script(FIGURE_LINKS)
+    assert len(figures) == notebook_figures(chapter), len(figures)  # the animation is HTML, not one
+    for figure in figures:
+        assert figure["href"], f"figure without a link: {figure['alt']!r}"
+        assert figure["href"] == figure["src"], figure  # the full-size file itself
+        assert (figure["alt"] or "").strip() and figure["text"] == "", figure  # its name: the alt text
+        assert figure["focused"] and figure["tabIndex"] >= 0, f"link not reachable by keyboard: {figure}"
+    assert not link_problems([f["href"] for f in figures], site, HTML)
+    if figures:  # Enter on a focused figure opens its image
+        from selenium.webdriver.common.keys import Keys
+
+        link = browser.execute_script("const a = Array.from(document.querySelectorAll('.cell_output img'))"
+                                      ".filter(i => !i.closest('.animation'))[0].closest('a');"
+                                      "a.focus(); return a")
+        link.send_keys(Keys.ENTER)
+        assert wait_until(lambda: browser.current_url == figures[0]["href"]), browser.current_url
+
+
+IMAGE_SHAPES = """
+document.querySelectorAll('.cell details').forEach(d => { d.open = true; });
+return Array.from(document.querySelectorAll('.cell_output img')).map(i => {
+  const r = i.getBoundingClientRect();
+  return {alt: (i.getAttribute('alt') || '').slice(0, 50), width: r.width, height: r.height,
+          naturalWidth: i.naturalWidth, naturalHeight: i.naturalHeight};
+});
+"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_output_images_keep_their_aspect_ratio(browser: object, site: str, width: int) -> None:
+    """Shrunk to a phone or not, every output image keeps its natural shape (within 1%)."""
+    set_view(browser, site, width, "light")
+    seen = 0
+    for chapter in CHAPTERS:
+        open_page(browser, f"{site}chapters/{chapter}.html")
+        wait_until(lambda: all(i["naturalWidth"] for i in browser.execute_script(IMAGE_SHAPES)), timeout=5)
+        for image in browser.execute_script(IMAGE_SHAPES):
+            assert image["width"] > 0 and image["naturalWidth"] > 0, (chapter, image)
+            shown, natural = image["width"] / image["height"], image["naturalWidth"] / image["naturalHeight"]
+            assert abs(shown / natural - 1) <= 0.01, f"{chapter}: image drawn out of shape: {image}"
+            assert image["width"] <= width, (chapter, image)
+            seen += 1
+    assert seen >= sum(notebook_figures(c) for c in CHAPTERS), seen
+
+
+ANIMATION_CONTROLS = """
+const box = e => { const r = e.getBoundingClientRect(); return {width: r.width, height: r.height,
+                    name: e.getAttribute('aria-label') || e.textContent.trim()}; };
+return {buttons: Array.from(document.querySelectorAll('.animation button')).map(box),
+        labels: Array.from(document.querySelectorAll('.animation .anim-state label')).map(box),
+        radios: Array.from(document.querySelectorAll('.animation input[type=radio]')).map(box)};
+"""
+
+
+def test_animation_controls_are_big_enough_to_tap(browser: object, site: str) -> None:
+    """At 390 px each of the animation's buttons, and each repetition label, is 44 x 44 px or more."""
+    set_view(browser, site, 390, "light")
+    open_page(browser, f"{site}chapters/08_decision_boundaries.html")
+    controls = browser.execute_script(ANIMATION_CONTROLS)
+    assert len(controls["buttons"]) == 9 and len(controls["labels"]) == 3, controls
+    for button in controls["buttons"]:
+        assert min(button["width"], button["height"]) >= TOUCH_TARGET_PX, f"button too small: {button}"
+    for label in controls["labels"]:  # a tap on the label picks its radio button
+        assert label["height"] >= TOUCH_TARGET_PX, f"label too small to tap: {label}"
+    assert all(min(r["width"], r["height"]) >= 20 for r in controls["radios"]), controls["radios"]
+    assert not browser.execute_script("return document.documentElement.scrollWidth > window.innerWidth")
+
+
+GROUND = """
+let e = document.querySelector(arguments[0]);
+for (; e; e = e.parentElement) {  // the first ancestor with a colour of its own
+  const c = getComputedStyle(e).backgroundColor;
+  if (c !== 'transparent' && !c.startsWith('rgba(0, 0, 0, 0)')) return c;
+}
+return getComputedStyle(document.documentElement).backgroundColor;
+"""
+
+
+RADIO_BOX = """
+arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});  // the theme scrolls smoothly
+const r = arguments[0].getBoundingClientRect(), k = window.devicePixelRatio;
+return [r.left * k, r.top * k, r.right * k, r.bottom * k].map(Math.round);
+"""
+
+
+def is_light(rgb: str) -> bool:
+    """Whether a CSS colour "rgb(r, g, b)" or "rgba(...)" is on the light side of mid-grey."""
+    return sum(int(v) for v in rgb[rgb.index("(") + 1:rgb.index(")")].split(",")[:3]) / 3 > 128
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_unselected_radio_buttons_look_empty(browser: object, site: str, mode: str) -> None:
+    """An unselected radio button's inside matches the ground it sits on: it does not look filled."""
+    import io
+
+    from PIL import Image, ImageStat
+
+    set_view(browser, site, 390, mode)
+    open_page(browser, f"{site}chapters/08_decision_boundaries.html")
+    ground = browser.execute_script(GROUND, ".animation .anim-state")
+    radios = browser.find_elements("css selector", ".animation input[type=radio]")
+    assert len(radios) == 3 and sum(r.is_selected() for r in radios) == 1
+    for radio in [r for r in radios if not r.is_selected()]:
+        left, top, right, bottom = browser.execute_script(RADIO_BOX, radio)
+        window = Image.open(io.BytesIO(browser.get_screenshot_as_png())).convert("L")
+        dx, dy = (right - left) // 3, (bottom - top) // 3
+        inside = window.crop((left + dx, top + dy, right - dx, bottom - dy))  # the middle of the ring
+        inside_light = ImageStat.Stat(inside).mean[0] > 128
+        assert inside_light == is_light(ground), (
+            f"{mode} mode: an unselected radio button's inside is {'light' if inside_light else 'dark'} "
+            f"on a {'light' if is_light(ground) else 'dark'} ground ({ground})")
+
+
+def test_sidebar_names_the_course_once(browser: object, site: str) -> None:
+    """The site title above the menu links to the introduction; the menu does not repeat it."""
+    title = yaml.safe_load((ROOT / "_config.yml").read_text())["title"]
+    set_view(browser, site, 1280, "light")
+    open_page(browser, f"{site}chapters/03_modules.html")
+    links = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.bd-sidebar-primary a[href]'))"
+        ".filter(a => a.textContent.trim() === arguments[0] || a.querySelector('.logo__title'))"
+        ".map(a => ({href: a.href, brand: a.matches('.navbar-brand')}))",
+        title)
+    assert len(links) == 1 and links[0]["brand"], f"the course title appears as {links}"
+    assert links[0]["href"] == site + toc_pages()[0], links
+    first = browser.execute_script("const a = document.querySelector('.bd-sidebar-primary nav.bd-links a');"
+                                   "return a ? a.href : null")
+    assert first == site + toc_pages()[1], f"the menu starts with {first}"
+
+
+def test_make_lab_allows_root_only_as_root(tmp_path: Path) -> None:
+    """JupyterLab refuses to start as root without --allow-root; `make lab` adds it for root alone.
+
+    A dry run (`make -n`) starts nothing; an `id` first on PATH plays each user id.
+    """
+    import subprocess
+
+    def lab_command(uid: int | None) -> str:
+        env = dict(os.environ)
+        if uid is not None:
+            fake = tmp_path / str(uid)
+            fake.mkdir()
+            (fake / "id").write_text(f"#!/bin/sh\necho {uid}\n")
+            (fake / "id").chmod(0o755)
+            env["PATH"] = f"{fake}{os.pathsep}{env['PATH']}"
+        out = subprocess.run(["make", "-n", "-s", "lab"], cwd=ROOT, env=env, capture_output=True, text=True,
+                             check=True).stdout
+        lab = [line for line in out.splitlines() if "jupyter lab" in line]
+        assert len(lab) == 1, out
+        return lab[0]
+
+    assert "--allow-root" in lab_command(0)
+    assert "--allow-root" not in lab_command(1000)
+    assert ("--allow-root" in lab_command(None)) == (os.getuid() == 0)  # this machine's own user
