@@ -36,7 +36,7 @@ LOOPS = "DataLoader loop  1.21 s  (producing the batches alone: 0.59 s)"
 RATIO = "tensor loop      0.38 s  (3.2x faster)"
 SWEEP = "batched sweep    1.32 s for 256 models (1.1x the time of one DataLoader run)"
 FUNC = "1024 models, 5 epochs: written-out gradients 0.215 s, torch.func 1.241 s (5.8x)"
-EVAL = "batch  16: accuracy 100.00%,  32 batches,  256 bytes, evaluated in 6.4 ms"
+EVAL = "batch  16: 100.00%,  32 batches,  256 bytes, in 6.4 ms"
 NO_GPU = "GPU: none on this machine, so nothing to time"
 PROVENANCE = "Outputs verified with torch 2.13.0 on device: cpu"
 
