@@ -33,11 +33,17 @@ def _sizes(name: str, values: Sequence, check) -> tuple:
     return tuple(check(name, v) for v in values)
 
 
-def check_grid(hidden_sizes: Sequence[int], lrs: Sequence[float], seeds: Sequence[int]) -> Grid:
-    """The grid as tuples, or a clear TypeError/ValueError naming the bad argument."""
-    return (_sizes("hidden_sizes", hidden_sizes, _checks.positive_int),
+def check_args(hidden_sizes: Sequence[int], lrs: Sequence[float], seeds: Sequence[int], X: torch.Tensor,
+               y: torch.Tensor, num_epochs: int, batch_size: int) -> tuple[Grid, int, int]:
+    """A sweep's arguments checked: (the grid as tuples, num_epochs, batch_size), or a clear
+    TypeError/ValueError naming the bad argument."""
+    grid = (_sizes("hidden_sizes", hidden_sizes, _checks.positive_int),
             _sizes("lrs", lrs, lambda n, v: _checks.number(n, v, positive=True)),
             _sizes("seeds", seeds, _checks.seed))
+    num_epochs = _checks.non_negative_int("num_epochs", num_epochs)
+    batch_size = _checks.positive_int("batch_size", batch_size)
+    check_xy(X, y, 2)
+    return grid, num_epochs, batch_size
 
 
 def initial_weights(hidden_sizes: tuple[int, ...], seeds: tuple[int, ...]) -> list[list[dict]]:
@@ -79,10 +85,8 @@ def sweep(hidden_sizes: Sequence[int], lrs: Sequence[float], seeds: Sequence[int
     Shape:
         ``X``: ``(N, 2)``, ``y``: ``(N,)`` of 0/1.
     """
-    hidden_sizes, lrs, seeds = check_grid(hidden_sizes, lrs, seeds)
-    num_epochs = _checks.non_negative_int("num_epochs", num_epochs)
-    batch_size = _checks.positive_int("batch_size", batch_size)
-    check_xy(X, y, 2)
+    (hidden_sizes, lrs, seeds), num_epochs, batch_size = check_args(
+        hidden_sizes, lrs, seeds, X, y, num_epochs, batch_size)
     dev, S, H, K = X.device, len(seeds), max(hidden_sizes), len(hidden_sizes) * len(lrs)
     # Model k of seed s has hidden_sizes[k // len(lrs)] units and lr lrs[k % len(lrs)].
     hidden = torch.tensor(hidden_sizes, device=dev).repeat_interleave(len(lrs))  # (K,)

@@ -16,10 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch.func import functional_call, grad, stack_module_state, vmap
 
-from xorlib import _checks
-from xorlib.data import check_xy
 from xorlib.model import SimpleClassifier
-from xorlib.sweep import check_grid, initial_weights
+from xorlib.sweep import check_args, initial_weights
 from xorlib.sweep_result import SweepResult
 
 
@@ -44,10 +42,8 @@ def sweep_func(hidden_sizes: Sequence[int], lrs: Sequence[float], seeds: Sequenc
     Shape:
         ``X``: ``(N, 2)``, ``y``: ``(N,)`` of 0/1.
     """
-    hidden_sizes, lrs, seeds = check_grid(hidden_sizes, lrs, seeds)
-    num_epochs = _checks.non_negative_int("num_epochs", num_epochs)
-    batch_size = _checks.positive_int("batch_size", batch_size)
-    check_xy(X, y, 2)
+    (hidden_sizes, lrs, seeds), num_epochs, batch_size = check_args(
+        hidden_sizes, lrs, seeds, X, y, num_epochs, batch_size)
     dev, S, H, K = X.device, len(seeds), max(hidden_sizes), len(hidden_sizes) * len(lrs)
     # Model k of seed s: hidden size hidden_sizes[k // len(lrs)], lr lrs[k % len(lrs)] (as in sweep).
     nets = [padded(state, H) for states in initial_weights(hidden_sizes, seeds) for state in states
