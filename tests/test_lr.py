@@ -146,3 +146,18 @@ def test_strip_shows_every_seed_and_the_median() -> None:
     matplotlib.pyplot.close(fig)
     with pytest.raises(ValueError, match=r"shape \(3, num_seeds\)"):
         lr.strip([0.1, 1.0, 10.0], losses)
+
+
+def test_chaotic_runs_repeat_under_any_thread_count() -> None:
+    """README: chapter 5's lr = 10 rows repeat exactly on this machine whatever the thread count."""
+    train = XORDataset(size=2500, seed=1)
+    threads, finals = torch.get_num_threads(), []
+    try:
+        for count in (1, 2):
+            torch.set_num_threads(count)
+            result = sweep([4], [10.0], range(4), train.X, train.y, num_epochs=30, batch_size=32)
+            finals.append(lr.final_losses(result, train.X, train.y))
+    finally:
+        torch.set_num_threads(threads)
+    assert torch.equal(finals[0], finals[1]), finals
+    assert finals[0].max() > math.log(2), "lr = 10 is chaotic: some seeds end worse than a coin"
