@@ -86,17 +86,21 @@ def test_chapter5_learning_rate_sections_say_what_the_outputs_show() -> None:
     for eta, verdict in verdicts.items():  # L = 4, so 2 / L = 0.5
         assert verdict == ("converges" if float(eta) < 0.5 else "diverges" if float(eta) > 0.5 else "neither")
 
-    pattern = r"^ *([\d.]+) \| +([\d.]+) +([\d.]+) +([\d.]+) \| +(\d)/8 +\| +([\d.]+)$"
+    pattern = r"^ *([\d.]+) \| +([\d.]+) +([\d.]+) +([\d.]+) \| +(\d+)/32 +\| +([\d.]+)$"
     rows = {lr: [float(v) for v in rest] for lr, *rest in re.findall(pattern, outputs, re.M)}
     assert list(rows) == ["0.01", "0.03", "0.1", "0.3", "1", "3", "10"]
     median, low, high, learned, saturated = zip(*rows.values(), strict=True)
-    assert low[0] > 0.6, "prose: at 0.01 every seed is still near ln 2"
-    assert 0 < learned[1] < 8, "prose: at 0.03 some seeds have started"
-    assert learned[2] == 8, "prose: at 0.1 every seed learns"
-    assert all(n == 8 and top < low[2] for n, top in zip(learned[3:6], high[3:6], strict=True)), (
+    assert low[0] > 0.5 and median[0] > 0.65, "prose: at 0.01 every seed is still near ln 2"
+    assert 0 < learned[1] < 32, "prose: at 0.03 some seeds have started"
+    assert learned[2] == 32, "prose: at 0.1 every seed learns"
+    assert all(n == 32 and top < low[2] for n, top in zip(learned[3:6], high[3:6], strict=True)), (
         "prose: 0.3, 1 and 3 reach lower losses still, for every seed")
-    assert learned[6] < 4 and median[6] > math.log(2), "prose: at 10 most seeds fail"
-    assert saturated[6] > 0.9 and max(saturated[:6]) < 0.35, "prose: nearly all, against at most a third"
+    assert learned[6] <= 16, "prose: at 10 at most half of the seeds learn"
+    assert saturated[6] > 0.8 and max(saturated[:6]) < 0.35, "prose: nearly all, against at most a third"
+    assert "at most half of the\nseeds learn, and most tanh units saturate" in prose, "machine-bound row"
+    pattern = r"^lr = 10 +loss after 100 epochs: ([\d.]+), rising in (\d+) of 99$"
+    ((final_10, rises),) = re.findall(pattern, outputs, re.M)
+    assert int(rises) >= 20 and float(final_10) > 2, "prose: at 10 the loss jumps around, far above"
 
     opt = dict(re.findall(r"^(.+?) +10 epochs: [\d.]+, 100: ([\d.]+)$", outputs, re.M))
     assert list(opt) == ["SGD, lr 0.1", "SGD + momentum 0.9, lr 0.1", "Adam, lr 0.01"]
@@ -104,13 +108,12 @@ def test_chapter5_learning_rate_sections_say_what_the_outputs_show() -> None:
     assert max(momentum, adam) < sgd / 5, "prose: both leave plain SGD far behind"
 
     batches = {int(b): [float(v) for v in m.split()] for b, m in
-               re.findall(r"^ +(\d+) +\d+ \| ((?: +[\d.]+){4})$", outputs, re.M)}
+               re.findall(r"^ +(\d+) +\d+ \| ((?: +[\d.]+){3})$", outputs, re.M)}
     assert list(batches) == [32, 128, 2500]
     for i in range(3):  # rates 0.01, 0.1 and 1
         assert batches[32][i] < batches[128][i] < batches[2500][i], "prose: the smaller the batch the lower"
     assert batches[32][0] < 0.5 < 0.6 < min(batches[128][0], batches[2500][0]), "prose: only 32 at 0.01"
     assert batches[2500][1] > 0.6 and batches[2500][2] > 10 * batches[128][2], "prose: full batch far behind"
-    assert all(b[3] > math.log(2) for b in batches.values()), "prose: at 10 all three fail"
 
 
 def test_chapter8_what_each_hidden_unit_does_is_what_the_vote_table_shows() -> None:
@@ -141,22 +144,23 @@ def test_chapter7_harder_xor_split_and_its_best_possible_accuracy() -> None:
 
 
 def test_chapter7_the_wide_network_overfits_and_both_cures_work() -> None:
-    _, outputs = chapter("07_evaluation.ipynb")
-    pattern = r"^(training|validation) loss: +([\d.]+) at epoch 1, ([\d.]+) at 1500$"
+    prose, outputs = chapter("07_evaluation.ipynb")
+    pattern = r"^(training|validation) loss: +([\d.]+) at epoch 1, ([\d.]+) at 2000$"
     curves = {name: (first, last) for name, first, last in re.findall(pattern, outputs, re.M)}
     assert set(curves) == {"training", "validation"}, outputs
     train_first, train_last = map(float, curves["training"])
     val_first, val_last = map(float, curves["validation"])
     ((lowest, epoch),) = re.findall(r"^lowest validation loss: ([\d.]+) at epoch (\d+)$", outputs, re.M)
     assert train_last < 0.1 < train_first / 5, "the prose: the training loss keeps falling, towards zero"
-    assert int(epoch) < 1500 / 5, "the prose: an early low"
+    assert int(epoch) < 2000 / 5, "the prose: an early low"
     assert val_last > 2 * val_first and val_last > 3 * float(lowest), "the prose: climbs well above"
+    assert "every number below is the same on any machine" in prose, "run at a rate that is not chaotic"
     ((stopped, best),) = re.findall(r"^stopped after (\d+) epochs, best epoch (\d+)$", outputs, re.M)
-    assert best == epoch and int(stopped) < 1500 / 5, "the prose: same epoch, a fraction of the work"
+    assert best == epoch and int(stopped) < 2000 / 5, "the prose: same epoch, a fraction of the work"
     weights = dict(re.findall(r"^(no cure|weight decay) *: largest first-layer weight +([\d.]+)$",
                               outputs, re.M))
     assert float(weights["no cure"]) > 3 * float(weights["weight decay"]), "the prose: large weights"
-    (decay_train,) = map(float, re.findall(r"^training loss at epoch 1500: ([\d.]+)$", outputs, re.M))
+    (decay_train,) = map(float, re.findall(r"^training loss at epoch 2000: ([\d.]+)$", outputs, re.M))
     assert decay_train > 5 * train_last, "the prose: with decay it levels off well above zero"
     ((decay_low, decay_last),) = re.findall(
         r"^validation loss: lowest ([\d.]+) \(epoch \d+\), last ([\d.]+)$", outputs, re.M)

@@ -81,6 +81,19 @@ def test_animation_html_is_self_contained_and_deterministic(run) -> None:
     assert again == html
 
 
+def test_animation_id_does_not_depend_on_the_pixels_of_its_frames(run) -> None:
+    """Another processor may draw a frame a few pixels apart; the page's id (compared as text) stays."""
+    X, y = explore.make_data(std=0.1, seed=0, size=40)
+    html = explore.animation_html(explore.boundary_animation(run[2], X, y))
+    reordered = explore.animation_html(explore.boundary_animation(run[2][::-1], X, y))
+    frames = re.compile(r'"data:image/png;base64,[^"]+"')
+    assert frames.findall(reordered) != frames.findall(html), "the frames themselves differ"
+    ids = re.compile(r'id="_anim_img([0-9a-f]+)"')
+    assert ids.findall(reordered) == ids.findall(html)
+    fewer = explore.animation_html(explore.boundary_animation(run[2][1:], X, y))
+    assert ids.findall(fewer) != ids.findall(html), "a page with other frames in number is another page"
+
+
 def test_small_multiples_draws_one_axes_per_hidden_size() -> None:
     fig = explore.small_multiples([1, 3], lr=0.5, num_epochs=3, batch_size=16, size=40)
     assert isinstance(fig, Figure)

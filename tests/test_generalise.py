@@ -51,7 +51,7 @@ def test_fit_is_the_chapters_full_batch_adam_loop(parts) -> None:
     train, val, _ = parts
     (X, y), (X_val, y_val) = tensors(train), tensors(val)
     model, loss_fn = wide(), nn.BCEWithLogitsLoss()
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.01, weight_decay=0.003)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.004, weight_decay=0.003)
     by_hand = []
     for _ in range(20):
         loss = loss_fn(model(X).squeeze(dim=1), y.float())
@@ -106,8 +106,8 @@ def test_validation_is_measured_in_eval_mode_without_a_graph(parts) -> None:
 def test_weight_decay_keeps_the_weights_small(parts) -> None:
     train, val, _ = parts
     free, decayed = wide(), wide()
-    fit(free, train, val, num_epochs=300)
-    fit(decayed, train, val, num_epochs=300, weight_decay=0.01)
+    fit(free, train, val, num_epochs=300, lr=0.01)
+    fit(decayed, train, val, num_epochs=300, lr=0.01, weight_decay=0.01)
     assert decayed.linear1.weight.abs().max() < free.linear1.weight.abs().max() / 2
 
 

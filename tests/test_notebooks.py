@@ -286,10 +286,19 @@ def listed_optouts() -> dict[str, set[tuple[str, str]]]:
     return listed
 
 
+def unasserted_optouts(nb: dict) -> list[str]:
+    """First lines of the cells that opt out of nbval's comparison with no ``assert`` to check them."""
+    return [first for first, _ in optouts(nb) for cell in nb["cells"]
+            if "".join(cell["source"]).strip().startswith(first)
+            and not re.search(r"^\s*assert ", "".join(cell["source"]), re.M)]
+
+
 def test_every_optout_is_listed_with_a_reason() -> None:
     listed = listed_optouts()
     for chapter in CHAPTERS:
-        found = optouts(json.loads(chapter.read_text()))
+        nb = json.loads(chapter.read_text())
+        assert not unasserted_optouts(nb), f"{chapter.name}: opted-out cells without an assert"
+        found = optouts(nb)
         assert found <= listed.get(chapter.name, set()), (
             f"{chapter.name}: nbval opt-outs not listed in tests/nbval_optouts.txt: "
             f"{found - listed.get(chapter.name, set())}")
@@ -308,3 +317,6 @@ def test_optout_detection_can_fail() -> None:
     ]}
     assert optouts(nb) == {("print(accuracy)", "nbval-ignore-output"), ("x = 1", "NBVAL_SKIP"),
                            ("1 / 0", "raises-exception")}
+    assert sorted(unasserted_optouts(nb)) == ["1 / 0", "print(accuracy)", "x = 1"]
+    nb["cells"][0]["source"].append("assert accuracy > 0.9  # what every machine shows\n")
+    assert sorted(unasserted_optouts(nb)) == ["1 / 0", "x = 1"]

@@ -101,7 +101,8 @@ def boundary_animation(snapshots: Sequence[tuple[int, torch.Tensor]], X: torch.T
 
 
 def animation_html(anim: FuncAnimation, alt: str = "") -> str:
-    """Self-contained, deterministic HTML for ``anim``: no CDN link, an id derived from the frames,
+    """Self-contained, deterministic HTML for ``anim``: no CDN link, an id derived from the page
+    without its frame images (so another processor's last-bit differences in a frame keep the id),
     ``alt`` text on the frame image for readers who cannot see it, and a name for the frame
     slider (``aria-label``), which screen readers would otherwise announce as an unlabelled slider.
 
@@ -119,7 +120,8 @@ def animation_html(anim: FuncAnimation, alt: str = "") -> str:
     html = re.sub(r"<link[^>]*>\s*", "", html)  # the Font Awesome stylesheet from a CDN
     html = re.sub(r'<i class="fa fa-([a-z -]+)"></i>', lambda m: _BUTTONS[m.group(1)], html)
     random_id = re.search(r'id="_anim_img([0-9a-f]+)"', html).group(1)  # uuid4 changes every call
-    stable_id = hashlib.sha256(html.replace(random_id, "").encode()).hexdigest()[:32]
+    page = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=\\\n]+", "", html.replace(random_id, ""))
+    stable_id = hashlib.sha256(page.encode()).hexdigest()[:32]
     return html.replace(random_id, stable_id)
 
 

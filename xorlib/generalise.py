@@ -48,7 +48,7 @@ def tensors(dataset: Dataset) -> tuple[torch.Tensor, torch.Tensor]:
     return next(iter(DataLoader(dataset, batch_size=len(dataset))))
 
 
-def fit(model: nn.Module, train: Dataset, val: Dataset, num_epochs: int = 1500, lr: float = 0.01,
+def fit(model: nn.Module, train: Dataset, val: Dataset, num_epochs: int = 2000, lr: float = 0.004,
         weight_decay: float = 0.0, patience: int | None = None) -> Curves:
     """Train ``model`` with full-batch Adam and BCE, measuring the validation loss after every epoch.
 
