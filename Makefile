@@ -43,8 +43,16 @@ book: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check xorlib tests tools benchmarks chapters _ext conftest.py
 
+# A second kernel set, as another processor computes: torch's scalar kernels (no vector unit), MKL's
+# and oneDNN's oldest instruction sets, one thread. Every chapter runs again under it against the same
+# stored outputs; the refresh check and the prose claims read that run too (tests/nbval_record.py).
+PORTABLE_KERNELS := ATEN_CPU_CAPABILITY=default MKL_ENABLE_INSTRUCTIONS=SSE4_2 ONEDNN_MAX_CPU_ISA=SSE41 \
+	OMP_NUM_THREADS=1
+
 test: lint book $(R_KERNEL)
 	$(BIN)/python -m pytest -p no:cacheprovider --nbval tests chapters
+	$(PORTABLE_KERNELS) $(BIN)/python -m pytest -p no:cacheprovider --nbval chapters \
+		tests/test_notebooks.py tests/test_claims.py
 
 outputs: $(STAMP) $(R_KERNEL)
 	$(BIN)/python tools/refresh_outputs.py

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from nbval.plugin import IPyNbCell
 
-from tests import r_kernel
+from tests import nbval_record, r_kernel
 from tests.nbval_figures import with_figures
 
 ROOT = Path(__file__).resolve().parent
@@ -50,6 +50,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if isinstance(item, IPyNbCell):
             item.compare_outputs = with_figures(item.compare_outputs, item)
+    # The chapters run first, each once, and their run is kept (tests/nbval_record.py) for the tests
+    # after them: the refresh check and the claims in the prose read this run, not a second one.
+    items.sort(key=lambda item: not isinstance(item, IPyNbCell))  # stable: each group keeps its order
+    for notebook in {item.parent for item in items if isinstance(item, IPyNbCell)}:
+        nbval_record.record(notebook, [item for item in items if item.parent is notebook])
     # The R appendix runs in the R kernel; without one it skips (fails in CI) with how to get it.
     notebooks = {item.parent for item in items if isinstance(item, IPyNbCell)}
     for notebook in notebooks:
@@ -64,3 +69,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             for item in items:
                 if item.parent is notebook:
                     item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def this_run() -> functools.partial:
+    """``this_run(path)``: the bytes `make outputs` would write for that notebook from the run nbval
+    made of it in this session (tests/nbval_record.py), or None where nbval did not run it whole."""
+    return functools.partial(lambda runs, path: runs.get(Path(path).resolve()), nbval_record.RUNS)

@@ -1,7 +1,10 @@
-"""Numbers in the chapters' prose that come from stored outputs must agree with those outputs.
+"""Numbers in the chapters' prose that come from outputs must agree with those outputs.
 
 The outputs are re-verified by nbval; these tests tie the sentences to them, so a refresh that
 moves a measurement away from what the text says fails here until the text is brought along.
+Each test runs twice: on the stored outputs, and on the outputs of this session's nbval run
+(conftest.py keeps it), so a timing the prose describes is held to a fresh measurement too, on
+this machine and under whatever kernels the run used.
 """
 
 from __future__ import annotations
@@ -9,20 +12,31 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def chapter(name: str) -> tuple[str, str]:
-    """(all markdown, all stored output text) of a chapter."""
-    nb = json.loads((ROOT / "chapters" / name).read_text())
-    prose = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
-    outputs = "\n".join("".join(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", []))
-    return prose, outputs
+@pytest.fixture(params=["stored", "this run"])
+def chapter(request: pytest.FixtureRequest, this_run) -> Callable[[str], tuple[str, str]]:
+    """``chapter(name)``: (all markdown, all output text) of a chapter, from its stored outputs or
+    from this session's nbval run of it (skipped where nbval did not run it in this session)."""
+    def read(name: str) -> tuple[str, str]:
+        path = ROOT / "chapters" / name
+        data = path.read_bytes() if request.param == "stored" else this_run(path)
+        if data is None:
+            pytest.skip(f"nbval did not run {name} in this session (pytest --nbval chapters tests)")
+        nb = json.loads(data)
+        prose = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+        outputs = "\n".join("".join(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", []))
+        return prose, outputs
+    return read
 
 
-def test_chapter2_peak_is_the_sum_in_the_prose_and_above_every_measured_rate() -> None:
+def test_chapter2_peak_is_the_sum_in_the_prose_and_above_every_measured_rate(chapter) -> None:
     prose, outputs = chapter("02_devices.ipynb")
     (peak,) = map(float, re.findall(r"\\approx (\d+)\$ GFLOP/s", prose))
     assert peak == round(2 * 16 * 2 * 2 * 4.25), "the sum written in the prose"
@@ -31,7 +45,7 @@ def test_chapter2_peak_is_the_sum_in_the_prose_and_above_every_measured_rate() -
     assert max(measured) < peak / 2, f"prose: the measured rates {measured} are well under half of peak"
 
 
-def test_chapter7_dropout_zeroes_about_half_and_doubles_the_rest() -> None:
+def test_chapter7_dropout_zeroes_about_half_and_doubles_the_rest(chapter) -> None:
     prose, outputs = chapter("07_evaluation.ipynb")
     assert "independently with probability\n$p = 0.5$" in prose
     (zeroed,) = map(float, re.findall(r"^zeroed: ([\d.]+)% of 10,000 entries$", outputs, re.M))
@@ -39,7 +53,7 @@ def test_chapter7_dropout_zeroes_about_half_and_doubles_the_rest() -> None:
     assert "values kept: [0.0, 2.0]" in outputs, "the prose says survivors are multiplied by 2"
 
 
-def test_chapter6_time_goes_to_overhead_and_the_tensor_loop_is_several_times_faster() -> None:
+def test_chapter6_time_goes_to_overhead_and_the_tensor_loop_is_several_times_faster(chapter) -> None:
     _, outputs = chapter("06_training.ipynb")
     pattern = r"^DataLoader loop  ([\d.]+) s  \(producing the batches alone: ([\d.]+) s\)$"
     ((loop, batches),) = re.findall(pattern, outputs, re.M)
@@ -50,7 +64,7 @@ def test_chapter6_time_goes_to_overhead_and_the_tensor_loop_is_several_times_fas
     assert float(ratio) >= 2, "the prose says several times faster"
 
 
-def test_chapter7_one_sample_at_a_time_is_by_far_the_slowest() -> None:
+def test_chapter7_one_sample_at_a_time_is_by_far_the_slowest(chapter) -> None:
     _, outputs = chapter("07_evaluation.ipynb")
     times = dict(re.findall(r"^batch +(\d+): 100\.00%.* in ([\d.]+) ms$", outputs, re.M))
     assert sorted(times, key=int) == ["1", "16", "128", "500"], "every batch size reaches 100.00%"
@@ -58,7 +72,7 @@ def test_chapter7_one_sample_at_a_time_is_by_far_the_slowest() -> None:
     assert float(times["1"]) > 10 * float(times["500"]), f"'far longer' than one batch of 500: {times}"
 
 
-def test_chapter3_first_loss_near_ln2_and_logistic_regression_stays_there() -> None:
+def test_chapter3_first_loss_near_ln2_and_logistic_regression_stays_there(chapter) -> None:
     prose, outputs = chapter("03_modules.ipynb")
     assert "all logits 0: loss 0.693, ln 2 = 0.693" in outputs
     pattern = r"^our model: logits from ([\d.-]+) to ([\d.-]+), P\(class 1\) from ([\d.]+) to ([\d.]+), loss"
@@ -79,7 +93,7 @@ def test_chapter3_first_loss_near_ln2_and_logistic_regression_stays_there() -> N
     assert 0 <= float(null) - float(residual) < 0.01 * float(null), "the prose: hardly below the null one"
 
 
-def test_chapter5_learning_rate_sections_say_what_the_outputs_show() -> None:
+def test_chapter5_learning_rate_sections_say_what_the_outputs_show(chapter) -> None:
     prose, outputs = chapter("05_optimization.ipynb")
     verdicts = dict(re.findall(r"^lr = ([\d.]+) +1 - lr L = [+-][\d.]+  \|w_50\| = \S+ (\w+)", outputs, re.M))
     assert len(verdicts) == 5 and "exactly when $\\eta < 2/L$" in prose
@@ -116,7 +130,7 @@ def test_chapter5_learning_rate_sections_say_what_the_outputs_show() -> None:
     assert batches[2500][1] > 0.6 and batches[2500][2] > 10 * batches[128][2], "prose: full batch far behind"
 
 
-def test_chapter8_what_each_hidden_unit_does_is_what_the_vote_table_shows() -> None:
+def test_chapter8_what_each_hidden_unit_does_is_what_the_vote_table_shows(chapter) -> None:
     prose, outputs = chapter("08_decision_boundaries.ipynb")
     rows = re.findall(r"^\((\d), (\d)\) +([-+\d. ]+)$", outputs, re.M)
     votes = {(int(a), int(b)): [float(x) for x in rest.split()] for a, b, rest in rows}
@@ -134,7 +148,7 @@ def test_chapter8_what_each_hidden_unit_does_is_what_the_vote_table_shows() -> N
     assert low < 0 < high, "the prose says the threshold at logit 0 separates the classes"
 
 
-def test_chapter7_harder_xor_split_and_its_best_possible_accuracy() -> None:
+def test_chapter7_harder_xor_split_and_its_best_possible_accuracy(chapter) -> None:
     prose, outputs = chapter("07_evaluation.ipynb")
     assert "training, validation, test: 120 40 40" in outputs, "the prose speaks of 120 and 40 points"
     assert "The 120 training\npoints" in prose and "on 40 points" in prose
@@ -143,7 +157,7 @@ def test_chapter7_harder_xor_split_and_its_best_possible_accuracy() -> None:
     assert 80 < best < 90, "noise 0.35: the clouds overlap, so even the rule that made the data errs"
 
 
-def test_chapter7_the_wide_network_overfits_and_both_cures_work() -> None:
+def test_chapter7_the_wide_network_overfits_and_both_cures_work(chapter) -> None:
     prose, outputs = chapter("07_evaluation.ipynb")
     pattern = r"^(training|validation) loss: +([\d.]+) at epoch 1, ([\d.]+) at 2000$"
     curves = {name: (first, last) for name, first, last in re.findall(pattern, outputs, re.M)}
@@ -167,7 +181,7 @@ def test_chapter7_the_wide_network_overfits_and_both_cures_work() -> None:
     assert 0 <= float(decay_last) - float(decay_low) < 0.05, "the prose: barely below its last"
 
 
-def test_chapter7_choice_on_validation_then_test_once() -> None:
+def test_chapter7_choice_on_validation_then_test_once(chapter) -> None:
     _, outputs = chapter("07_evaluation.ipynb")
     scores = {name: (float(loss), float(acc)) for name, loss, acc in re.findall(
         r"^(no cure|early stopping|weight decay) *: validation loss ([\d.]+), accuracy ([\d.]+)%$",
@@ -187,7 +201,7 @@ def test_chapter7_choice_on_validation_then_test_once() -> None:
     assert name == chosen and float(test_acc) > best, "the prose: above the best possible accuracy"
 
 
-def test_chapter7_inference_tensors_refuse_autograd() -> None:
+def test_chapter7_inference_tensors_refuse_autograd(chapter) -> None:
     prose, outputs = chapter("07_evaluation.ipynb")
     assert "Both results below carry no history" in prose
     assert "requires_grad:     False False\ninference tensors: False True\n" in outputs
@@ -195,7 +209,7 @@ def test_chapter7_inference_tensors_refuse_autograd() -> None:
     assert "a clone is ordinary again: False" in outputs
 
 
-def test_chapter6_sweep_size_and_written_out_gradients_beat_torch_func() -> None:
+def test_chapter6_sweep_size_and_written_out_gradients_beat_torch_func(chapter) -> None:
     prose, outputs = chapter("06_training.ipynb")
     (models,) = re.findall(r"^batched sweep    [\d.]+ s for (\d+) models ", outputs, re.M)
     assert models == "1024" and "32 seeds, 1,024 models" in prose, "the prose names the sweep's size"
@@ -208,7 +222,7 @@ def test_chapter6_sweep_size_and_written_out_gradients_beat_torch_func() -> None
     assert "read back 2 tags x 100 epochs: equal to the logged values" in outputs
 
 
-def test_chapter6_three_sharp_hidden_units_and_one_that_hardly_responds() -> None:
+def test_chapter6_three_sharp_hidden_units_and_one_that_hardly_responds(chapter) -> None:
     prose, outputs = chapter("06_training.ipynb")
     weights = {int(u): (abs(float(a)), abs(float(b))) for u, a, b in
                re.findall(r"^hidden unit (\d): weights \(([+-][\d.]+), ([+-][\d.]+)\)$", outputs, re.M)}
