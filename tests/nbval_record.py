@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,10 +28,11 @@ RUNS: dict[Path, bytes] = {}  # notebook path -> the bytes `make outputs` would 
 
 
 def kernel_set() -> str:
-    """A name for the kernels this run uses, from the variables torch, MKL, oneDNN and OpenMP read."""
+    """A folder name for this run: the environment (``venv``, ``venv-compat``) and the kernels it
+    uses, from the variables that torch, MKL, oneDNN and OpenMP read (``native`` when none is set)."""
     names = ("ATEN_CPU_CAPABILITY", "MKL_ENABLE_INSTRUCTIONS", "ONEDNN_MAX_CPU_ISA", "OMP_NUM_THREADS")
-    chosen = [f"{name}={os.environ[name]}" for name in names if os.environ.get(name)]
-    return "-".join(chosen).replace("=", "_") or "native"
+    chosen = [f"{name}_{os.environ[name]}" for name in names if os.environ.get(name)]
+    return f"{Path(sys.prefix).name.lstrip('.')}-{'-'.join(chosen) or 'native'}"
 
 
 def assemble(nb: nbformat.NotebookNode, cell_messages: dict[int, list[dict]]) -> bytes | None:

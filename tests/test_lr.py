@@ -149,7 +149,8 @@ def test_strip_shows_every_seed_and_the_median() -> None:
 
 
 def test_chaotic_runs_repeat_under_any_thread_count() -> None:
-    """README: chapter 5's lr = 10 rows repeat exactly on this machine whatever the thread count."""
+    """The batched sweep does not depend on the thread count, even where it is chaotic (lr = 10): on
+    one machine, `make test`'s one-thread kernel set changes only what the kernels themselves change."""
     train = XORDataset(size=2500, seed=1)
     threads, finals = torch.get_num_threads(), []
     try:

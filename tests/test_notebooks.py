@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
+import numpy as np
 import pytest
 import r_kernel
 import yaml
 from nbval.plugin import comment_markers, metadata_tags
+from nbval_figures import figure_differences, split_figures
+from PIL import Image
 from test_sanitizers import sanitize, sanitizers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,38 +184,59 @@ def opted_out(cell: dict) -> bool:
     return ignored or bool(tags & {"nbval-ignore-output", "nbval-skip"})
 
 
-def masked(nb: dict) -> dict:
-    """``nb`` with the run-to-run timings of its outputs masked, and the outputs of opted-out cells
-    (listed, each checked by its asserts) replaced by a placeholder; every other byte kept."""
+def masked(nb: dict) -> tuple[dict, list[str]]:
+    """``nb`` as the refresh check compares it, and its figures apart.
+
+    Timings are masked (tests/sanitize.cfg's timing-* sections), the outputs of opted-out cells
+    (listed, each checked by its asserts) become a placeholder, and every image, animation frames
+    included, becomes a placeholder too: the images are returned in order, to be compared as nbval
+    compares them (RMS, tests/nbval_figures.py), since another kernel set may move a few pixels.
+    """
     def mask(value):
-        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-            text = "".join(value)  # a multi-line string, stored as a list of lines
-            return value if sanitize(text, TIMING) == text else sanitize(text, TIMING)
         if isinstance(value, str):
             return sanitize(value, TIMING)
         if isinstance(value, dict):
             return {k: mask(v) for k, v in value.items()}
         return [mask(v) for v in value] if isinstance(value, list) else value
 
-    return {**nb, "cells": [{**c, "outputs": "OPTED-OUT" if opted_out(c) else mask(c["outputs"])}
-                            if "outputs" in c else c for c in nb["cells"]]}
+    images: list[str] = []
+    cells = []
+    for cell in nb["cells"]:
+        if "outputs" in cell and opted_out(cell):
+            cell = {**cell, "outputs": "OPTED-OUT"}
+        elif "outputs" in cell:
+            outputs, found = split_figures(cell["outputs"])
+            for out in outputs:
+                if "image/png" in out.get("data", {}):
+                    out["data"]["image/png"] = "IMAGE"
+            images += found
+            cell = {**cell, "outputs": mask(json.loads(json.dumps(outputs)))}
+        cells.append(cell)
+    return {**nb, "cells": cells}, images
+
+
+def canonical(data: bytes) -> bytes:
+    """``data`` (a notebook) as `make outputs` writes it: nbformat's serialisation, one final newline."""
+    text = nbformat.writes(nbformat.reads(data.decode(), as_version=4))
+    return (text if text.endswith("\n") else text + "\n").encode()
 
 
 def refresh_difference(stored: bytes, fresh: bytes) -> str | None:
     """Why ``fresh`` (a re-executed copy of a chapter) is not a faithful refresh of ``stored``.
 
-    A chapter without timing lines or opted-out cells must come back byte for byte; one with them
-    may differ only inside the numbers that the timing-* sanitizers of tests/sanitize.cfg mask and
-    inside the outputs of its opted-out cells. None if faithful.
+    Both must be stored as `make outputs` writes a notebook. Then every byte must agree except the
+    numbers that the timing-* sanitizers of tests/sanitize.cfg mask, the outputs of opted-out cells,
+    and figures, which may differ by the RMS that nbval allows. None if faithful.
     """
     if fresh == stored:
         return None
-    old, new = json.loads(stored), json.loads(fresh)
-    if masked(old) == old:
-        return "it has no timing lines, yet re-executing it changed its bytes"
-    if masked(old) != masked(new):
-        return "it changed beyond its timings"
-    return None
+    if canonical(stored) != stored or canonical(fresh) != fresh:
+        return "it is not stored as `make outputs` writes a notebook"
+    (old, old_images), (new, new_images) = (masked(nbformat.reads(data.decode(), as_version=4))
+                                            for data in (stored, fresh))
+    if old != new:
+        return "it changed beyond its timings and opted-out cells"
+    return "; ".join(figure_differences(new_images, old_images)) or None
 
 
 def refresh_problems(chapters: list[Path], tmp_path: Path) -> dict[str, str]:
@@ -276,9 +303,8 @@ def test_refresh_check_can_fail() -> None:
     """Byte for byte where there are no timings; only the timing numbers may move where there are."""
     plain = (ROOT / "chapters" / "07_evaluation.ipynb").read_bytes()
     assert refresh_difference(plain, plain) is None
-    assert masked(json.loads((ROOT / "chapters" / "03_modules.ipynb").read_bytes())) == json.loads(
-        (ROOT / "chapters" / "03_modules.ipynb").read_bytes()), "chapter 3 has no timings"
     chapter3 = (ROOT / "chapters" / "03_modules.ipynb").read_bytes()
+    assert all(canonical(chapter.read_bytes()) == chapter.read_bytes() for chapter in CHAPTERS)
     assert refresh_difference(chapter3, json.dumps(json.loads(chapter3), indent=2).encode())  # same JSON
     for chapter, old, new in [("03_modules.ipynb", "on device: cpu", "on device: cpu "),
                               ("03_modules.ipynb", "on device: cpu", "on device: cuda")]:
@@ -289,6 +315,33 @@ def test_refresh_check_can_fail() -> None:
     for old, new in [(timing_line, timing_line.replace(" ms", " s")), ("256 bytes", "257 bytes"),
                      ("on device: cpu", "on device: NVIDIA H200")]:
         assert refresh_difference(plain, edited("07_evaluation.ipynb", old, new)), (old, new)
+
+
+def test_refresh_check_compares_figures_as_nbval_does_and_skips_only_listed_optouts() -> None:
+    """Another kernel set may redraw a figure a few pixels apart (passes) but not blank it (fails);
+    the outputs of an opted-out cell may change, those of the cell before it may not."""
+    stored = (ROOT / "chapters" / "03_modules.ipynb").read_bytes()
+
+    def with_first_image(change) -> bytes:
+        nb = nbformat.reads(stored.decode(), as_version=4)
+        out = next(o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {}))
+        image = np.asarray(Image.open(io.BytesIO(base64.b64decode(out.data["image/png"]))).convert("RGB"))
+        buffer = io.BytesIO()
+        Image.fromarray(change(image.copy())).save(buffer, format="png", compress_level=1)
+        out.data["image/png"] = base64.b64encode(buffer.getvalue()).decode()
+        return canonical(nbformat.writes(nb).encode())
+
+    same_pixels = with_first_image(lambda image: image)
+    assert same_pixels != stored and refresh_difference(stored, same_pixels) is None
+    one_pixel = with_first_image(lambda image: np.where(np.arange(image.size).reshape(image.shape) == 0,
+                                                        255 - image, image).astype(np.uint8))
+    assert refresh_difference(stored, one_pixel) is None
+    blank = refresh_difference(stored, with_first_image(lambda image: np.full_like(image, 255)))
+    assert blank and "image 1 differs" in blank
+    chaotic = (ROOT / "chapters" / "05_optimization.ipynb").read_bytes()
+    row = re.search(r"   10 \|  [\d.]+", chaotic.decode())[0]  # in the opted-out cell of lr = 10
+    assert refresh_difference(chaotic, edited("05_optimization.ipynb", row, row[:-1] + "9")) is None
+    assert refresh_difference(chaotic, edited("05_optimization.ipynb", "| 32/32   |", "| 31/32   |"))
 
 
 OPTOUTS = ROOT / "tests" / "nbval_optouts.txt"
