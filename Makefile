@@ -11,7 +11,7 @@ R_KERNEL := $(VENV)/share/jupyter/kernels/ir/kernel.json
 # Optional: a package index for torch alone, e.g. PyTorch's CPU-only wheels on Linux (see README).
 TORCH_INDEX ?=
 
-.PHONY: setup book test lint outputs lab lab-copy lab-reset bench peak compat mutate clean
+.PHONY: setup book test test-portable test-units lint outputs lab lab-copy lab-reset bench peak compat mutate clean
 
 setup: $(STAMP) $(R_KERNEL)
 
@@ -43,16 +43,26 @@ book: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check xorlib tests tools benchmarks chapters _ext conftest.py
 
-# A second kernel set, as another processor computes: torch's scalar kernels (no vector unit), MKL's
-# and oneDNN's oldest instruction sets, one thread. Every chapter runs again under it against the same
-# stored outputs; the refresh check and the prose claims read that run too (tests/nbval_record.py).
+# `make test` runs every chapter once per kernel set; the checks that read a chapter's run (the refresh
+# check, the prose claims) run in the same pytest session (tests/nbval_record.py). First the native
+# kernels, with both cores; then, side by side, the chapters under a second kernel set (one thread) and
+# the rest of the tests. The second kernel set is what another processor computes: torch's scalar
+# kernels (no vector unit), MKL's and oneDNN's oldest instruction sets, one thread; the same stored
+# outputs must hold.
 PORTABLE_KERNELS := ATEN_CPU_CAPABILITY=default MKL_ENABLE_INSTRUCTIONS=SSE4_2 ONEDNN_MAX_CPU_ISA=SSE41 \
 	OMP_NUM_THREADS=1
+RUN_CHECKS := tests/test_notebooks.py tests/test_claims.py
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 
 test: lint book $(R_KERNEL)
-	$(BIN)/python -m pytest -p no:cacheprovider --nbval tests chapters
-	$(PORTABLE_KERNELS) $(BIN)/python -m pytest -p no:cacheprovider --nbval chapters \
-		tests/test_notebooks.py tests/test_claims.py
+	$(PYTEST) --nbval chapters $(RUN_CHECKS)
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-portable test-units
+
+test-portable: $(STAMP)
+	$(PORTABLE_KERNELS) $(PYTEST) --basetemp=_build/pytest-portable --nbval chapters $(RUN_CHECKS)
+
+test-units: $(STAMP)
+	$(PYTEST) --basetemp=_build/pytest-units tests $(addprefix --ignore=,$(RUN_CHECKS))
 
 outputs: $(STAMP) $(R_KERNEL)
 	$(BIN)/python tools/refresh_outputs.py
