@@ -142,6 +142,8 @@ def test_chapter8_what_each_hidden_unit_does_is_what_the_vote_table_shows(chapte
     assert for_class_1[1] == {(0, 1)} and for_class_1[3] == {(1, 0)}
     assert "Unit 2's votes are\nall under 0.5" in prose
     assert all(abs(row[2]) < 0.5 for row in votes.values())
+    assert "at (0, 0) the three large votes are all for class 0 (only unit 2's\nsmall one is not)" in prose
+    assert [k for k in range(4) if votes[(0, 0)][k] > 0] == [2] and abs(votes[(0, 0)][2]) < 0.5
     assert [row[4] > 0 for row in (votes[c] for c in [(0, 0), (1, 0), (0, 1), (1, 1)])] == [0, 1, 1, 0]
     found = re.search(r"class 0 logits up to (\S+), class 1 logits from (\S+)", outputs)
     low, high = map(float, found.groups())

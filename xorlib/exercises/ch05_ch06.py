@@ -52,7 +52,7 @@ def _reference(model: SimpleClassifier, batches: Iterable, num_epochs: int, lr: 
     return epochs
 
 
-@_checker("zero_grad, forward, loss, backward, step: the order of every training step.")
+@_checker("The gradients are cleared before backward(), and the step comes after it.")
 def check_05_training_step(fn: Callable) -> None:
     """``fn(model, optimizer, X, y)`` does one SGD step on ``BCEWithLogitsLoss`` and returns the loss as a
     float. ``X`` is ``(N, 2)``, ``y`` ``(N,)`` int64 labels as in ``XORDataset``."""
