@@ -239,3 +239,12 @@ def test_chapter6_three_sharp_hidden_units_and_one_that_hardly_responds(chapter)
     _, chapter2 = chapter("02_devices.ipynb")
     rates = [float(r) for r in re.findall(r"^\d+x\d+ matmul on cpu: .* (\d+) GFLOP/s$", chapter2, re.M)]
     assert min(rates) > 20, "10 kFLOP well under a microsecond needs more than 10 GFLOP/s, with room"
+
+
+def test_the_r_appendix_trains_chapter_6s_model_to_the_same_numbers(chapter) -> None:
+    prose, outputs = chapter("appendix_r.ipynb")
+    assert "with chapter 6's seeds" in prose and "chapter 6's to the last digit" in prose
+    _, chapter6 = chapter("06_training.ipynb")
+    (from_python,) = re.findall(r"^first epoch ([\d.]+) -> last epoch ([\d.]+)$", chapter6, re.M)
+    (from_r,) = re.findall(r"^100 epochs; first epoch ([\d.]+) -> last epoch ([\d.]+)$", outputs, re.M)
+    assert from_r == from_python
