@@ -408,3 +408,27 @@ def test_optout_detection_can_fail() -> None:
     assert sorted(unasserted_optouts(nb)) == ["1 / 0", "print(accuracy)", "x = 1"]
     nb["cells"][0]["source"].append("assert accuracy > 0.9  # what every machine shows\n")
     assert sorted(unasserted_optouts(nb)) == ["1 / 0", "x = 1"]
+
+
+def test_a_run_is_assembled_only_when_every_code_cell_ran() -> None:
+    """tests/nbval_record.py rebuilds outputs from kernel messages, numbers the cells 1, 2, ... and
+    keeps no notebook of a partial run (a deselected cell), which would fail the refresh check."""
+    from tests.nbval_record import assemble
+
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}})
+    nb.cells = [nbformat.v4.new_markdown_cell("text"), nbformat.v4.new_code_cell("print(1)"),
+                nbformat.v4.new_code_cell(""), nbformat.v4.new_code_cell("2")]
+
+    def message(kind: str, **content) -> dict:
+        return {"msg_type": kind, "content": content, "header": {"msg_type": kind}, "parent_header": {}}
+
+    printed = [message("execute_input", code="print(1)", execution_count=0),
+               message("stream", name="stdout", text="1\n")]
+    result = [message("execute_result", data={"text/plain": "2"}, metadata={}, execution_count=0)]
+    assert assemble(nb, {1: printed}) is None, "cell 3 did not run"
+    run = json.loads(assemble(nb, {1: printed, 3: result}))
+    code = [c for c in run["cells"] if c["cell_type"] == "code"]
+    assert [c["execution_count"] for c in code] == [1, None, 2]
+    assert code[0]["outputs"] == [{"name": "stdout", "output_type": "stream", "text": ["1\n"]}]
+    assert code[2]["outputs"][0]["execution_count"] == 2
+    assert code[2]["outputs"][0]["data"] == {"text/plain": ["2"]}
