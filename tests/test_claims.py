@@ -105,7 +105,7 @@ def test_chapter5_learning_rate_sections_say_what_the_outputs_show(chapter) -> N
     assert list(rows) == ["0.01", "0.03", "0.1", "0.3", "1", "3", "10"]
     median, low, high, learned, saturated = zip(*rows.values(), strict=True)
     assert low[0] > 0.5 and median[0] > 0.65, "prose: at 0.01 every seed is still near ln 2"
-    assert 0 < learned[1] < 32, "prose: at 0.03 some seeds have started"
+    assert 12 <= learned[1] <= 20, "prose: at 0.03 about half have learned"
     assert learned[2] == 32, "prose: at 0.1 every seed learns"
     assert all(n == 32 and top < low[2] for n, top in zip(learned[3:6], high[3:6], strict=True)), (
         "prose: 0.3, 1 and 3 reach lower losses still, for every seed")
@@ -170,7 +170,7 @@ def test_chapter7_the_wide_network_overfits_and_both_cures_work(chapter) -> None
     assert train_last < 0.1 < train_first / 5, "the prose: the training loss keeps falling, towards zero"
     assert int(epoch) < 2000 / 5, "the prose: an early low"
     assert val_last > 2 * val_first and val_last > 3 * float(lowest), "the prose: climbs well above"
-    assert "every number below is the same on any machine" in prose, "run at a rate that is not chaotic"
+    assert "every number\nbelow is the same on any machine" in prose, "run at a rate that is not chaotic"
     ((stopped, best),) = re.findall(r"^stopped after (\d+) epochs, best epoch (\d+)$", outputs, re.M)
     assert best == epoch and int(stopped) < 2000 / 5, "the prose: same epoch, a fraction of the work"
     weights = dict(re.findall(r"^(no cure|weight decay) *: largest first-layer weight +([\d.]+)$",
@@ -181,6 +181,7 @@ def test_chapter7_the_wide_network_overfits_and_both_cures_work(chapter) -> None
     ((decay_low, decay_last),) = re.findall(
         r"^validation loss: lowest ([\d.]+) \(epoch \d+\), last ([\d.]+)$", outputs, re.M)
     assert 0 <= float(decay_last) - float(decay_low) < 0.05, "the prose: barely below its last"
+    assert 0.1 < float(decay_last) - decay_train < 0.2, "the prose: levels off about 0.15 above it"
 
 
 def test_chapter7_choice_on_validation_then_test_once(chapter) -> None:
@@ -192,7 +193,7 @@ def test_chapter7_choice_on_validation_then_test_once(chapter) -> None:
     overfit_loss, overfit_acc = scores.pop("no cure")
     for loss, acc in scores.values():
         assert loss < overfit_loss / 2, "the prose: the cures cut the loss to a fraction"
-        assert abs(acc - overfit_acc) <= 10, "the prose: accuracy moves a few of the 40 points (2.5 each)"
+        assert abs(acc - overfit_acc) == 2.5, "the prose: accuracy moves by one of the 40 points"
     (a, _), (b, _) = scores.values()
     assert abs(a - b) < 0.1, "the prose: between the cures the difference is too small to mean much"
     (chosen,) = re.findall(r"^chosen: (.+)$", outputs, re.M)
