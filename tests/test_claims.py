@@ -112,9 +112,9 @@ def test_chapter5_learning_rate_sections_say_what_the_outputs_show(chapter) -> N
     assert learned[6] <= 16, "prose: at 10 at most half of the seeds learn"
     assert saturated[6] > 0.8 and max(saturated[:6]) < 0.35, "prose: nearly all, against at most a third"
     assert "at most half of the\nseeds learn, and most tanh units saturate" in prose, "machine-bound row"
-    pattern = r"^lr = 10 +loss after 100 epochs: ([\d.]+), rising in (\d+) of 99$"
-    ((final_10, rises),) = re.findall(pattern, outputs, re.M)
-    assert int(rises) >= 20 and float(final_10) > 2, "prose: at 10 the loss jumps around, far above"
+    pattern = r"^lr = 10 +loss after 100 epochs: [\d.]+, rising in (\d+) of 99$"
+    (rises,) = re.findall(pattern, outputs, re.M)  # its final loss is machine-bound: not a claim
+    assert int(rises) >= 20, "prose: at 10 the loss jumps around, rising again and again"
 
     opt = dict(re.findall(r"^(.+?) +10 epochs: [\d.]+, 100: ([\d.]+)$", outputs, re.M))
     assert list(opt) == ["SGD, lr 0.1", "SGD + momentum 0.9, lr 0.1", "Adam, lr 0.01"]

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import r_kernel
 import yaml
-from nbval.plugin import comment_markers, metadata_tags
+from nbval.plugin import comment_markers, find_comment_markers, find_metadata_tags, metadata_tags
 from nbval_figures import figure_differences, split_figures
 from PIL import Image
 from test_sanitizers import sanitize, sanitizers
@@ -178,10 +178,11 @@ TIMING = [name for name in sanitizers() if name.startswith("timing-")]  # vary b
 
 
 def opted_out(cell: dict) -> bool:
-    """True for a cell whose outputs nbval does not compare (tests/nbval_optouts.txt lists each one)."""
-    tags = set(cell.get("metadata", {}).get("tags", []))
-    ignored = "# NBVAL_IGNORE_OUTPUT" in "".join(cell["source"])
-    return ignored or bool(tags & {"nbval-ignore-output", "nbval-skip"})
+    """True for a cell whose outputs nbval does not compare (tests/nbval_optouts.txt lists each one),
+    read from its tags and comments the way nbval itself reads them."""
+    options = dict(find_metadata_tags(cell.get("metadata", {})) or [])
+    options.update(find_comment_markers("".join(cell["source"])))
+    return options.get("check") is False or bool(options.get("skip"))
 
 
 def masked(nb: dict) -> tuple[dict, list[str]]:
