@@ -84,7 +84,7 @@ lab-reset:
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 
-peak:  # the clock and FMA rate behind chapter 2's peak estimate (needs a C compiler)
+peak:  # the clock and FMA rate behind chapter 12's peak estimate (needs a C compiler)
 	mkdir -p _build
 	cc -O3 -march=native -o _build/cpu_peak benchmarks/cpu_peak.c
 	_build/cpu_peak

@@ -9,7 +9,7 @@ score on a fresh 500-sample test set. Each runs once to warm up, then ``--reps``
 turn (the order rotates each round, so no path always runs right after another), with a
 fixed number of threads (``--threads``), printed. Results are checked as well as timed:
 every single model must reach 100% test accuracy, and the sweep must reproduce the shape
-of chapter 6's success table (one hidden unit never succeeds; three or more always do at
+of chapter 8's success table (one hidden unit never succeeds; three or more always do at
 learning rates 0.3 and 1, and at least 90% of the time at 0.1). The last line is machine-readable:
 ``speedup_vs_dataloader=<x> sweep_models=<n> sweep_time_vs_one_dataloader_run=<y>
 sweep_per_model_vs_dataloader=<z>``. The sweep has a budget: at most ``BUDGET`` (2.5) times
@@ -34,7 +34,7 @@ import xorlib
 
 HIDDEN_SIZES, LRS, SEEDS = range(1, 9), (0.03, 0.1, 0.3, 1.0), range(32)
 BUDGET = 2.5  # the sweep may take at most this many times one DataLoader run
-EPOCHS, BATCH, LR, HIDDEN = 100, 128, 0.1, 4  # the single run of chapter 6
+EPOCHS, BATCH, LR, HIDDEN = 100, 128, 0.1, 4  # the single run of chapters 6 and 8
 
 
 def cpu_name() -> str:

@@ -36,13 +36,19 @@ def chapter(request: pytest.FixtureRequest, this_run) -> Callable[[str], tuple[s
     return read
 
 
-def test_chapter2_peak_is_the_sum_in_the_prose_and_above_every_measured_rate(chapter) -> None:
-    prose, outputs = chapter("02_devices.ipynb")
+def test_chapter12_peak_is_the_sum_in_the_prose_and_the_measured_share(request, chapter) -> None:
+    if request.node.callspec.params["chapter"] == "this run":
+        pytest.skip("the prose's peak is that of the machine the stored outputs were made on")
+    prose, outputs = chapter("12_going_further.ipynb")
     (peak,) = map(float, re.findall(r"\\approx (\d+)\$ GFLOP/s", prose))
-    assert peak == round(2 * 16 * 2 * 2 * 4.25), "the sum written in the prose"
+    assert "2 \\times 8 \\times 2 \\times 2 \\times 3.2 \\times 10^9" in prose
+    assert peak == round(2 * 8 * 2 * 2 * 3.2), "the sum written in the prose"
     measured = [float(r) for r in re.findall(r"^\d+x\d+ matmul on cpu: .* (\d+) GFLOP/s$", outputs, re.M)]
-    assert len(measured) == 2, outputs
-    assert max(measured) < peak / 2, f"prose: the measured rates {measured} are well under half of peak"
+    assert len(measured) == 1, outputs
+    share = round(measured[0] / peak * 100 / 5) * 5  # to the nearest 5%
+    assert f"comes to about {share}% of it" in prose, f"prose: {measured[0]} GFLOP/s of {peak}"
+    (nominal,) = map(float, re.findall(r"the sum gives (\d+) GFLOP/s,\nless than the product", prose))
+    assert nominal == round(2 * 8 * 2 * 2 * 2.45) < measured[0], "the nominal clock's peak is below the rate"
 
 
 def test_chapter7_dropout_zeroes_about_half_and_doubles_the_rest(chapter) -> None:
@@ -53,8 +59,8 @@ def test_chapter7_dropout_zeroes_about_half_and_doubles_the_rest(chapter) -> Non
     assert "values kept: [0.0, 2.0]" in outputs, "the prose says survivors are multiplied by 2"
 
 
-def test_chapter6_time_goes_to_overhead_and_the_tensor_loop_is_several_times_faster(chapter) -> None:
-    _, outputs = chapter("06_training.ipynb")
+def test_chapter8_time_goes_to_overhead_and_the_tensor_loop_is_several_times_faster(chapter) -> None:
+    prose, outputs = chapter("08_many_models.ipynb")
     pattern = r"^DataLoader loop  ([\d.]+) s  \(producing the batches alone: ([\d.]+) s\)$"
     ((loop, batches),) = re.findall(pattern, outputs, re.M)
     ((_, ratio),) = re.findall(r"^tensor loop      ([\d.]+) s  \(([\d.]+)x faster\)$", outputs, re.M)
@@ -62,6 +68,10 @@ def test_chapter6_time_goes_to_overhead_and_the_tensor_loop_is_several_times_fas
     assert 100e-6 <= float(loop) / steps < 20e-3, "the prose: a step takes hundreds of microseconds or more"
     assert 0.25 <= float(batches) / float(loop) <= 0.75, "the prose says batches take a large share"
     assert float(ratio) >= 2, "the prose says several times faster"
+    assert "well under a microsecond at the rates measured in chapter 2" in prose
+    _, chapter2 = chapter("02_devices.ipynb")
+    rates = [float(r) for r in re.findall(r"^\d+x\d+ matmul on cpu: .* (\d+) GFLOP/s$", chapter2, re.M)]
+    assert len(rates) == 2 and min(rates) > 20, "10 kFLOP well under a microsecond needs > 10 GFLOP/s"
 
 
 def test_chapter7_one_sample_at_a_time_is_by_far_the_slowest(chapter) -> None:
@@ -72,7 +82,7 @@ def test_chapter7_one_sample_at_a_time_is_by_far_the_slowest(chapter) -> None:
     assert float(times["1"]) > 10 * float(times["500"]), f"'far longer' than one batch of 500: {times}"
 
 
-def test_chapter3_first_loss_near_ln2_and_logistic_regression_stays_there(chapter) -> None:
+def test_chapter3_first_loss_near_ln2(chapter) -> None:
     prose, outputs = chapter("03_modules.ipynb")
     assert "all logits 0: loss 0.693, ln 2 = 0.693" in outputs
     pattern = r"^our model: logits from ([\d.-]+) to ([\d.-]+), P\(class 1\) from ([\d.]+) to ([\d.]+), loss"
@@ -82,6 +92,10 @@ def test_chapter3_first_loss_near_ln2_and_logistic_regression_stays_there(chapte
     seeds = r"^100 seeds: initial loss from ([\d.]+) to ([\d.]+), median ([\d.]+)$"
     ((low, high, median),) = re.findall(seeds, outputs, re.M)
     assert 0.6 < float(low) and 0.69 <= float(median) <= 0.71 and float(high) < 1, "near ln 2, mostly above"
+
+
+def test_chapter7_logistic_regression_baseline_stays_at_ln2(chapter) -> None:
+    prose, outputs = chapter("07_evaluation.ipynb")
     row = r"^(\S.*?) +\d+ +[\d.]+ -> ([\d.]+) +(\d+)%$"
     rows = {name: (float(loss), int(acc)) for name, loss, acc in re.findall(row, outputs, re.M)}
     assert list(rows) == ["Linear(2, 1)", "x1*x2, Linear(3, 1)", "2-4-1 with tanh"], rows
@@ -93,8 +107,8 @@ def test_chapter3_first_loss_near_ln2_and_logistic_regression_stays_there(chapte
     assert 0 <= float(null) - float(residual) < 0.01 * float(null), "the prose: hardly below the null one"
 
 
-def test_chapter5_learning_rate_sections_say_what_the_outputs_show(chapter) -> None:
-    prose, outputs = chapter("05_optimization.ipynb")
+def test_chapter9_learning_rate_sections_say_what_the_outputs_show(chapter) -> None:
+    prose, outputs = chapter("09_learning_rate.ipynb")
     verdicts = dict(re.findall(r"^lr = ([\d.]+) +1 - lr L = [+-][\d.]+  \|w_50\| = \S+ (\w+)", outputs, re.M))
     assert len(verdicts) == 5 and "exactly when $\\eta < 2/L$" in prose
     for eta, verdict in verdicts.items():  # L = 4, so 2 / L = 0.5
@@ -130,8 +144,8 @@ def test_chapter5_learning_rate_sections_say_what_the_outputs_show(chapter) -> N
     assert batches[2500][1] > 0.6 and batches[2500][2] > 10 * batches[128][2], "prose: full batch far behind"
 
 
-def test_chapter8_what_each_hidden_unit_does_is_what_the_vote_table_shows(chapter) -> None:
-    prose, outputs = chapter("08_decision_boundaries.ipynb")
+def test_chapter11_what_each_hidden_unit_does_is_what_the_vote_table_shows(chapter) -> None:
+    prose, outputs = chapter("11_decision_boundaries.ipynb")
     rows = re.findall(r"^\((\d), (\d)\) +([-+\d. ]+)$", outputs, re.M)
     votes = {(int(a), int(b)): [float(x) for x in rest.split()] for a, b, rest in rows}
     assert sorted(votes) == [(0, 0), (0, 1), (1, 0), (1, 1)], outputs
@@ -150,8 +164,8 @@ def test_chapter8_what_each_hidden_unit_does_is_what_the_vote_table_shows(chapte
     assert low < 0 < high, "the prose says the threshold at logit 0 separates the classes"
 
 
-def test_chapter7_harder_xor_split_and_its_best_possible_accuracy(chapter) -> None:
-    prose, outputs = chapter("07_evaluation.ipynb")
+def test_chapter10_harder_xor_split_and_its_best_possible_accuracy(chapter) -> None:
+    prose, outputs = chapter("10_generalisation.ipynb")
     assert "training, validation, test: 120 40 40" in outputs, "the prose speaks of 120 and 40 points"
     assert "The 120 training\npoints" in prose and "on 40 points" in prose
     assert "128 hidden units and 513 parameters" in prose and "parameters: 513" in outputs
@@ -159,8 +173,8 @@ def test_chapter7_harder_xor_split_and_its_best_possible_accuracy(chapter) -> No
     assert 80 < best < 90, "noise 0.35: the clouds overlap, so even the rule that made the data errs"
 
 
-def test_chapter7_the_wide_network_overfits_and_both_cures_work(chapter) -> None:
-    prose, outputs = chapter("07_evaluation.ipynb")
+def test_chapter10_the_wide_network_overfits_and_both_cures_work(chapter) -> None:
+    prose, outputs = chapter("10_generalisation.ipynb")
     pattern = r"^(training|validation) loss: +([\d.]+) at epoch 1, ([\d.]+) at 2000$"
     curves = {name: (first, last) for name, first, last in re.findall(pattern, outputs, re.M)}
     assert set(curves) == {"training", "validation"}, outputs
@@ -184,8 +198,8 @@ def test_chapter7_the_wide_network_overfits_and_both_cures_work(chapter) -> None
     assert 0.1 < float(decay_last) - decay_train < 0.2, "the prose: levels off about 0.15 above it"
 
 
-def test_chapter7_choice_on_validation_then_test_once(chapter) -> None:
-    _, outputs = chapter("07_evaluation.ipynb")
+def test_chapter10_choice_on_validation_then_test_once(chapter) -> None:
+    _, outputs = chapter("10_generalisation.ipynb")
     scores = {name: (float(loss), float(acc)) for name, loss, acc in re.findall(
         r"^(no cure|early stopping|weight decay) *: validation loss ([\d.]+), accuracy ([\d.]+)%$",
         outputs, re.M)}
@@ -212,8 +226,8 @@ def test_chapter7_inference_tensors_refuse_autograd(chapter) -> None:
     assert "a clone is ordinary again: False" in outputs
 
 
-def test_chapter6_sweep_size_and_written_out_gradients_beat_torch_func(chapter) -> None:
-    prose, outputs = chapter("06_training.ipynb")
+def test_chapter8_sweep_size_and_written_out_gradients_beat_torch_func(chapter) -> None:
+    prose, outputs = chapter("08_many_models.ipynb")
     (models,) = re.findall(r"^batched sweep    [\d.]+ s for (\d+) models ", outputs, re.M)
     assert models == "1024" and "32 seeds, 1,024 models" in prose, "the prose names the sweep's size"
     rows = re.findall(r"^ *(\d+) models, 5 epochs: written-out gradients ([\d.]+) s, torch\.func ([\d.]+) s",
@@ -222,7 +236,6 @@ def test_chapter6_sweep_size_and_written_out_gradients_beat_torch_func(chapter) 
     for m, hand, func in rows:  # "Why are the written-out gradients faster?", at both sizes
         assert float(func) >= 2 * float(hand), f"{m} models: torch.func {func} s vs written-out {hand} s"
     assert "largest difference: below 1e-5" in outputs, "the prose says the final losses agree"
-    assert "read back 2 tags x 100 epochs: equal to the logged values" in outputs
 
 
 def test_chapter6_three_sharp_hidden_units_and_one_that_hardly_responds(chapter) -> None:
@@ -236,10 +249,7 @@ def test_chapter6_three_sharp_hidden_units_and_one_that_hardly_responds(chapter)
     assert max(weights[2]) < 0.2 * min(sharp), "prose: about a tenth of that"
     (first,) = map(float, re.findall(r"^first epoch ([\d.]+) ->", outputs, re.M))
     assert "close to $\\ln 2 \\approx 0.69$" in prose and abs(first - math.log(2)) < 0.05
-    (rate,) = re.findall(r"well under a microsecond at the rates measured in chapter 2", prose)
-    _, chapter2 = chapter("02_devices.ipynb")
-    rates = [float(r) for r in re.findall(r"^\d+x\d+ matmul on cpu: .* (\d+) GFLOP/s$", chapter2, re.M)]
-    assert min(rates) > 20, "10 kFLOP well under a microsecond needs more than 10 GFLOP/s, with room"
+    assert "read back 2 tags x 100 epochs: equal to the logged values" in outputs
 
 
 def test_the_r_appendix_trains_chapter_6s_model_to_the_same_numbers(chapter) -> None:

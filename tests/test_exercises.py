@@ -605,10 +605,10 @@ def grid_cartesian(model, steps):
     return torch.sigmoid(model(points)).reshape(steps, steps)
 
 
-right(ex.check_08_probability_grid,
+right(ex.check_11_probability_grid,
       ("chapter", grid), ("xy", lambda m, s: grid(m, s, indexing="xy")), ("loop", grid_loop),
       ("cartesian_prod", grid_cartesian))
-wrong(ex.check_08_probability_grid,
+wrong(ex.check_11_probability_grid,
       ("rows", lambda m, s: grid(m, s, transpose=True)),
       ("rows", lambda m, s: grid(m, s, indexing="xy", transpose=True)),
       ("apply torch.sigmoid", lambda m, s: grid(m, s, apply=lambda z: z)),
@@ -619,16 +619,125 @@ wrong(ex.check_08_probability_grid,
       ("(N, 2)", lambda m, s: torch.sigmoid(m(torch.stack(torch.meshgrid(
           torch.linspace(-0.5, 1.5, s), torch.linspace(-0.5, 1.5, s), indexing="xy"), dim=-1)))))
 
-right(ex.check_08_linear_boundary,
+right(ex.check_11_linear_boundary,
       ("chapter", lambda w1, w2, b, x1: -(w1 * x1 + b) / w2),
       ("expanded", lambda w1, w2, b, x1: -w1 / w2 * x1 - b / w2),
       ("reordered", lambda w1, w2, b, x1: (-b - w1 * x1) / w2))
-wrong(ex.check_08_linear_boundary,
+wrong(ex.check_11_linear_boundary,
       ("sign", lambda w1, w2, b, x1: (w1 * x1 + b) / w2),
       ("divide by w2", lambda w1, w2, b, x1: -(w1 * x1 + b)),
       ("bias by w2", lambda w1, w2, b, x1: -w1 * x1 / w2 - b),
       ("not 0.5", lambda w1, w2, b, x1: (0.5 - w1 * x1 - b) / w2),
       ("whose weight is w2", lambda w1, w2, b, x1: -(w2 * x1 + b) / w1))
+
+
+# Chapter 8: a batched forward pass
+
+
+def logits_einsum(W1, b1, W2, b2, X):
+    hidden = torch.tanh(torch.einsum("mhi,ni->mnh", W1, X) + b1[:, None, :])
+    return torch.einsum("mnh,moh->mn", hidden, W2) + b2
+
+
+def logits_bmm(W1, b1, W2, b2, X):
+    hidden = torch.tanh(X @ W1.transpose(1, 2) + b1.unsqueeze(1))  # (M, N, H): X broadcasts over M
+    return (torch.bmm(hidden, W2.transpose(1, 2)) + b2.unsqueeze(1)).squeeze(2)
+
+
+def logits_vmap(W1, b1, W2, b2, X):
+    def one(w1, c1, w2, c2):
+        return (torch.tanh(X @ w1.T + c1) @ w2.T + c2).squeeze(1)
+    return torch.vmap(one)(W1, b1, W2, b2)
+
+
+right(ex.check_08_batched_logits, ("einsum", logits_einsum), ("bmm", logits_bmm), ("vmap", logits_vmap))
+wrong(ex.check_08_batched_logits,
+      ("(M, N)", lambda *a: logits_bmm(*a).unsqueeze(2)),
+      ("models first", lambda *a: logits_bmm(*a).T),
+      ("tanh", lambda W1, b1, W2, b2, X: torch.einsum("mnh,moh->mn", torch.einsum("mhi,ni->mnh", W1, X)
+                                                      + b1[:, None, :], W2) + b2),
+      ("hidden bias", lambda W1, b1, W2, b2, X: logits_einsum(W1, torch.zeros_like(b1), W2, b2, X)),
+      ("output bias", lambda W1, b1, W2, b2, X: logits_einsum(W1, b1, W2, torch.zeros_like(b2), X)),
+      ("one logit per model", lambda W1, b1, W2, b2, X: logits_bmm(W1, b1, W2, b2, X)[:, :3]))
+
+
+# Chapter 9: momentum by hand
+
+
+def momentum_chapter(w, grad, v, lr, beta):
+    v = beta * v + grad
+    return w - lr * v, v
+
+
+def momentum_in_place(w, grad, v, lr, beta):
+    v.mul_(beta).add_(grad)
+    w.sub_(lr * v)
+    return w, v
+
+
+right(ex.check_09_momentum_step, ("chapter", momentum_chapter), ("in place", momentum_in_place),
+      ("torch.optim", lambda w, g, v, lr, beta: (w - lr * (beta * v + g), beta * v + g)))
+wrong(ex.check_09_momentum_step,
+      ("then move w with the new v", lambda w, g, v, lr, beta: (w - lr * v, beta * v + g)),
+      ("not an average", lambda w, g, v, lr, beta: (w - lr * (beta * v + (1 - beta) * g),
+                                                    beta * v + (1 - beta) * g)),
+      ("against the velocity", lambda w, g, v, lr, beta: (w + lr * (beta * v + g), beta * v + g)),
+      ("plain SGD", lambda w, g, v, lr, beta: (w - lr * g, beta * v + g)),
+      ("the pair (w, v)", lambda w, g, v, lr, beta: w - lr * (beta * v + g)))
+
+
+# Chapter 10: when early stopping stops
+
+
+def stop_chapter(val_losses, patience):
+    best = 0
+    for epoch, loss in enumerate(val_losses):
+        if loss < val_losses[best]:
+            best = epoch
+        if epoch - best == patience:
+            return best, epoch + 1
+    return best, len(val_losses)
+
+
+def stop_counter(val_losses, patience):
+    lowest, best, waited = math.inf, 0, 0
+    for epoch, loss in enumerate(val_losses):
+        lowest, best, waited = (loss, epoch, 0) if loss < lowest else (lowest, best, waited + 1)
+        if waited == patience:
+            return best, epoch + 1
+    return best, len(val_losses)
+
+
+def stop_tie(val_losses, patience):
+    best = 0
+    for epoch, loss in enumerate(val_losses):
+        if loss <= val_losses[best]:
+            best = epoch
+        if epoch - best == patience:
+            return best, epoch + 1
+    return best, len(val_losses)
+
+
+right(ex.check_10_early_stopping, ("chapter", stop_chapter), ("counter", stop_counter))
+wrong(ex.check_10_early_stopping,
+      ("a tie is not", stop_tie),
+      ("not one epoch later", lambda v, p: stop_chapter(v, p + 1)),
+      ("count epochs from 0", lambda v, p: (stop_chapter(v, p)[0] + 1, stop_chapter(v, p)[1])),
+      ("last index + 1", lambda v, p: (stop_chapter(v, p)[0], stop_chapter(v, p)[1] - 1)),
+      ("the pair (best, epochs)", lambda v, p: stop_chapter(v, p)[0]),
+      ("lowest loss so far", lambda v, p: (0, len(v))))
+
+
+# Chapter 12: a processor's peak
+
+
+right(ex.check_12_peak, ("chapter", lambda c, lanes, u, ghz: c * lanes * 2 * u * ghz),
+      ("FLOP per cycle", lambda c, lanes, u, ghz: (lanes * 2 * u) * ghz * c))
+wrong(ex.check_12_peak,
+      ("two operations", lambda c, lanes, u, ghz: c * lanes * u * ghz),
+      ("GHz", lambda c, lanes, u, ghz: c * lanes * 2 * u * ghz * 1e9),
+      ("multiply by the cores", lambda c, lanes, u, ghz: lanes * 2 * u * ghz),
+      ("FMA units", lambda c, lanes, u, ghz: c * lanes * 2 * ghz))
 
 
 @pytest.mark.parametrize(("check", "answer"), [(c, a) for c, a, _ in RIGHT],
@@ -645,8 +754,8 @@ def test_checker_refuses_wrong_answer_with_hint(capsys, check, answer, hint) -> 
 
 def test_every_checker_has_its_tables() -> None:
     names = [name for name in dir(ex) if name.startswith("check_")]
-    for chapter in range(9):
-        assert 2 <= sum(name.startswith(f"check_0{chapter}_") for name in names) <= 4, chapter
+    for chapter in range(13):  # every numbered chapter has one to four exercises
+        assert 1 <= sum(name.startswith(f"check_{chapter:02d}_") for name in names) <= 4, chapter
     for name in names:
         assert sum(c.__name__ == name for c, *_ in RIGHT) >= 2, name
         assert sum(c.__name__ == name for c, *_ in WRONG) >= 1, name

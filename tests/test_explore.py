@@ -127,7 +127,7 @@ def test_animation_slider_has_an_accessible_name_and_plays_slowly(run) -> None:
     (slider,) = [i for i in parser.inputs if i.get("type") == "range"]
     assert slider.get("aria-label") == "Animation frame"
     interval = float(re.search(r"new Animation\(frames,\s*img_id,\s*slider_id,\s*([0-9.]+)", html).group(1))
-    assert 8_000 <= 13 * interval <= 10_000, "chapter 8's 13 frames should play in 8-10 s"
+    assert 8_000 <= 13 * interval <= 10_000, "chapter 11's 13 frames should play in 8-10 s"
 
 
 def test_animation_titles_give_epoch_and_loss(run, monkeypatch) -> None:

@@ -87,7 +87,7 @@ def test_a_slightly_shifted_curve_fails() -> None:
 
 
 def test_animation_frames_are_compared_one_by_one() -> None:
-    (outputs,) = [o for o in stored_outputs("08_decision_boundaries.ipynb") if "text/html" in str(o)]
+    (outputs,) = [o for o in stored_outputs("11_decision_boundaries.ipynb") if "text/html" in str(o)]
     text, frames = split_figures(outputs)
     html = next(o["data"]["text/html"] for o in text if "text/html" in o.get("data", {}))
     assert len(frames) == 13 and "FRAME-13" in html

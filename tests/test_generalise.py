@@ -1,4 +1,4 @@
-"""xorlib.generalise: validation curves, the early-stopping copy, weight decay and patience (chapter 7)."""
+"""xorlib.generalise: validation curves, the early-stopping copy, weight decay and patience (chapter 10)."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def test_tensors_stacks_a_subset_in_its_own_order(parts) -> None:
 
 
 def test_fit_is_the_chapters_full_batch_adam_loop(parts) -> None:
-    """Epoch by epoch the same losses as the loop written out in chapter 7."""
+    """Epoch by epoch the same losses as the loop written out in chapter 10."""
     train, val, _ = parts
     (X, y), (X_val, y_val) = tensors(train), tensors(val)
     model, loss_fn = wide(), nn.BCEWithLogitsLoss()
@@ -154,4 +154,4 @@ def test_bad_input_gets_a_clear_error(parts, case: str) -> None:
 
 
 def test_the_module_is_part_of_xorlib() -> None:
-    assert xorlib.generalise is generalise and "chapter 7" in generalise.__doc__
+    assert xorlib.generalise is generalise and "chapter 10" in generalise.__doc__

@@ -45,20 +45,22 @@ def output_texts(cell: dict) -> list[str]:
     return texts
 
 
-NUMBERS = [f"{n:02d}" for n in range(9)]  # chapters 00 to 08; an appendix may come after them
+NUMBERS = [f"{n:02d}" for n in range(13)]  # chapters 00 to 12; an appendix may come after them
 
 
 def numbered(names: list[str]) -> list[str]:
-    """The chapters numbered 00 to 08 among ``names``, in their order; any other notebook left out."""
+    """The chapters numbered 00 to 12 among ``names``, in their order; any other notebook left out."""
     return [name for name in names if re.fullmatch(r"\d\d_\w+", name) and name[:2] in NUMBERS]
 
 
-def test_nine_numbered_chapters_present_in_order() -> None:
+def test_thirteen_numbered_chapters_present_in_order() -> None:
     files = numbered([p.stem for p in CHAPTERS])
     assert [name[:2] for name in files] == NUMBERS, files
     assert files[0] == "00_tensors", files
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    assert numbered([Path(c["file"]).name for c in toc["chapters"]]) == files, "_toc.yml lists them in order"
+    listed = [Path(c["file"]).name for part in toc["parts"] for c in part["chapters"]]
+    assert numbered(listed) == files, "_toc.yml lists them in order"
+    assert listed[-1] == "appendix_r", "the R appendix comes last"
 
 
 def test_python_chapters_and_one_r_appendix() -> None:
@@ -339,10 +341,10 @@ def test_refresh_check_compares_figures_as_nbval_does_and_skips_only_listed_opto
     assert refresh_difference(stored, one_pixel) is None
     blank = refresh_difference(stored, with_first_image(lambda image: np.full_like(image, 255)))
     assert blank and "image 1 differs" in blank
-    chaotic = (ROOT / "chapters" / "05_optimization.ipynb").read_bytes()
+    chaotic = (ROOT / "chapters" / "09_learning_rate.ipynb").read_bytes()
     row = re.search(r"   10 \|  [\d.]+", chaotic.decode())[0]  # in the opted-out cell of lr = 10
-    assert refresh_difference(chaotic, edited("05_optimization.ipynb", row, row[:-1] + "9")) is None
-    assert refresh_difference(chaotic, edited("05_optimization.ipynb", "| 32/32   |", "| 31/32   |"))
+    assert refresh_difference(chaotic, edited("09_learning_rate.ipynb", row, row[:-1] + "9")) is None
+    assert refresh_difference(chaotic, edited("09_learning_rate.ipynb", "| 32/32   |", "| 31/32   |"))
 
 
 OPTOUTS = ROOT / "tests" / "nbval_optouts.txt"

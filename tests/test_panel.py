@@ -1,4 +1,4 @@
-"""xorlib.panel: chapter 8's widget panel run headlessly (Agg backend, no browser, no kernel)."""
+"""xorlib.panel: chapter 11's widget panel run headlessly (Agg backend, no browser, no kernel)."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ def test_static_outputs_print_a_note_and_build_nothing(monkeypatch, capsys) -> N
     monkeypatch.setenv("XORLIB_STATIC_OUTPUTS", "1")
     assert explore.panel() is None
     out = capsys.readouterr().out
-    assert out.count("\n") == 1 and "Jupyter" in out and "`make lab`" in out
+    assert out.count("\n") == 1 and "run this cell in Jupyter" in out and "make" not in out
     assert plt.get_fignums() == []  # no model was trained or drawn
 
 

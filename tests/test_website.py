@@ -38,7 +38,7 @@ AXE = ROOT / "tests" / "vendor" / "axe.min.js"  # axe-core 4.14.1 (npm), licence
 VIEWS = [(390, "light"), (390, "dark"), (1280, "light"), (1280, "dark")]  # phone and laptop widths
 # Budgets in bytes, as served (the test server sends files uncompressed). Measured when set:
 # the site 8.3 MB; a first visit 2.2 MB for most pages (MathJax 1.3 MB of it), 4.1 MB for
-# chapter 8, whose page holds its animation's frames (1.4 MB).
+# chapter 11, whose page holds its animation's frames (1.4 MB).
 SITE_BUDGET = 10_000_000
 FIRST_VISIT_BUDGET = 4_500_000
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -57,7 +57,7 @@ PAGES = sorted(
 
 def toc_pages() -> list[str]:
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    return [f"{toc['root']}.html"] + [f"{c['file']}.html" for c in toc["chapters"]]
+    return [f"{toc['root']}.html"] + [f"{c['file']}.html" for part in toc["parts"] for c in part["chapters"]]
 
 
 # --- a local server and one browser for the whole module -------------------------------------------
@@ -271,7 +271,7 @@ def layout_problems(facts: dict) -> list[str]:
     return problems
 
 
-# Every control on every page is checked, chapter 8's animation player included (matplotlib
+# Every control on every page is checked, chapter 11's animation player included (matplotlib
 # draws its frame slider unlabelled; xorlib.explore.animation_html labels it).
 RUN_AXE = """
 const done = arguments[arguments.length - 1];
@@ -300,7 +300,7 @@ def check_page(driver: object, url: str, base: str, root: Path, patience: float 
     facts = driver.execute_script(PAGE_FACTS)
     mathjax_state = driver.execute_async_script(WAIT_FOR_MATHJAX, patience * 1000) if facts["math"] else None
 
-    def images_loaded() -> bool:  # images that scripts fill in (the chapter 8 animation) may still load
+    def images_loaded() -> bool:  # images that scripts fill in (the chapter 11 animation) may still load
         return all(i["complete"] and i["width"] > 0 for i in driver.execute_script(PAGE_FACTS)["images"])
 
     wait_until(images_loaded, timeout=min(patience, 5))
@@ -435,7 +435,7 @@ def test_screenshots(browser: object, site: str, view: tuple[int, str]) -> None:
     """For maintainers' eyes: _build/screenshots/*.png, the top of a few pages in each view."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     set_view(browser, site, *view)
-    for page in ("intro.html", "chapters/04_data.html", "chapters/08_decision_boundaries.html"):
+    for page in ("intro.html", "chapters/04_data.html", "chapters/11_decision_boundaries.html"):
         browser.get(site + page)
         wait_until(lambda: browser.execute_script("return document.readyState") == "complete")
         path = SCREENSHOTS / f"{Path(page).stem}-{view[0]}-{view[1]}.png"
@@ -481,7 +481,7 @@ def test_search_finds_results(browser: object, site: str) -> None:
 def test_screenshot_of_the_decision_boundaries_chapter(browser: object, site: str) -> None:
     """For maintainers' eyes: _build/screenshot-decision-boundaries.png."""
     set_view(browser, site, 1280, "light")
-    browser.get(site + "chapters/08_decision_boundaries.html")
+    browser.get(site + "chapters/11_decision_boundaries.html")
     assert browser.execute_async_script(WAIT_FOR_MATHJAX, 15000) == "ok"
     height = browser.execute_script("return document.documentElement.scrollHeight")
     SCREENSHOT.unlink(missing_ok=True)
@@ -665,7 +665,7 @@ return {buttons: Array.from(document.querySelectorAll('.animation button')).map(
 def test_animation_controls_are_big_enough_to_tap(browser: object, site: str) -> None:
     """At 390 px each of the animation's buttons, and each repetition label, is 44 x 44 px or more."""
     set_view(browser, site, 390, "light")
-    open_page(browser, f"{site}chapters/08_decision_boundaries.html")
+    open_page(browser, f"{site}chapters/11_decision_boundaries.html")
     controls = browser.execute_script(ANIMATION_CONTROLS)
     assert len(controls["buttons"]) == 9 and len(controls["labels"]) == 3, controls
     for button in controls["buttons"]:
@@ -706,7 +706,7 @@ def test_unselected_radio_buttons_look_empty(browser: object, site: str, mode: s
     from PIL import Image, ImageStat
 
     set_view(browser, site, 390, mode)
-    open_page(browser, f"{site}chapters/08_decision_boundaries.html")
+    open_page(browser, f"{site}chapters/11_decision_boundaries.html")
     ground = browser.execute_script(GROUND, ".animation .anim-state")
     radios = browser.find_elements("css selector", ".animation input[type=radio]")
     assert len(radios) == 3 and sum(r.is_selected() for r in radios) == 1

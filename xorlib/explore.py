@@ -1,4 +1,4 @@
-"""Exploring training, introduced in chapter 8 (``08_decision_boundaries``).
+"""Exploring training, introduced in chapter 11 (``11_decision_boundaries``).
 
 The logic behind the chapter's interactive panel and its animation: retrain a
 small model from a few settings, keep snapshots of its decision boundary, and
@@ -22,7 +22,7 @@ from xorlib import _checks, plot
 from xorlib.data import XORDataset
 from xorlib.evaluation import accuracy
 from xorlib.model import SimpleClassifier
-from xorlib.panel import panel as panel  # re-exported: chapter 8 calls explore.panel()
+from xorlib.panel import panel as panel  # re-exported: chapter 11 calls explore.panel()
 from xorlib.training import train_fast
 
 # Text symbols for the animation's buttons, replacing matplotlib's Font Awesome icons (a CDN stylesheet).

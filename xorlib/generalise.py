@@ -1,4 +1,4 @@
-"""Generalisation, introduced in chapter 7 (``07_evaluation``): validation curves and early stopping.
+"""Generalisation, introduced in chapter 10 (``10_generalisation``): validation curves and early stopping.
 
 ``fit`` trains on one split and measures the loss on another after every epoch, keeping a
 copy of the parameters from the epoch with the lowest validation loss: the model that

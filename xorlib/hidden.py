@@ -1,4 +1,4 @@
-"""Inside the hidden layer, introduced in chapter 8 (``08_decision_boundaries``).
+"""Inside the hidden layer, introduced in chapter 11 (``11_decision_boundaries``).
 
 Hidden unit ``k`` of a ``SimpleClassifier`` computes ``tanh(w_k . x + b_k)``: zero on the line
 ``w_k . x + b_k = 0``, towards +1 on one side and -1 on the other. ``unit_lines`` draws those

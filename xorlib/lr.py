@@ -1,4 +1,4 @@
-"""The learning rate, explained in chapter 5 (``05_optimization``).
+"""The learning rate, explained in chapter 9 (``09_learning_rate``).
 
 ``quadratic_descent`` runs gradient descent on f(w) = L/2 w^2, where each step
 multiplies w by (1 - lr L); ``final_losses`` and ``saturation`` score the models

@@ -1,4 +1,4 @@
-"""The interactive panel of chapter 8 (``08_decision_boundaries``), also reachable as ``explore.panel``.
+"""The interactive panel of chapter 11 (``11_decision_boundaries``), also reachable as ``explore.panel``.
 
 Sliders for the settings of ``xorlib.explore.explore`` and a Train button that
 retrains and redraws. ipywidgets is imported only when a panel is built, so
@@ -19,7 +19,7 @@ from xorlib import _checks
 if TYPE_CHECKING:
     from ipywidgets import interactive
 
-STATIC_NOTE = ("Interactive panel: run this cell with a live Python kernel (in Jupyter: `make lab`) "
+STATIC_NOTE = ("Interactive panel: run this cell in Jupyter, with the chapter's earlier cells run, "
                "to train and redraw.")
 # Round learning rates (the 1-2-5 series from 0.01 to 10), shown as typed: "0.05", not "0.050".
 LEARNING_RATES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)

@@ -1,4 +1,4 @@
-"""Figures: samples (chapter 4), loss curves (chapter 6), decision boundaries (chapter 8).
+"""Figures: samples (chapter 4), loss curves (chapter 6), decision boundaries (chapter 11).
 
 Every figure has a fixed size and dpi so pages look the same on every build,
 and an opaque white background so it stays readable on a dark page. The two

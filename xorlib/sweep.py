@@ -1,4 +1,4 @@
-"""Many XOR models trained at once, introduced in chapter 6 (``06_training``).
+"""Many XOR models trained at once, introduced in chapter 8 (``08_many_models``).
 
 A model this small leaves the machine idle: each SGD step is a few tiny
 operations. ``sweep`` stacks the weights of a whole grid of models (hidden

@@ -1,4 +1,4 @@
-"""The sweep of chapter 6 (``06_training``) written the public way, with ``torch.func``.
+"""The sweep of chapter 8 (``08_many_models``) written the public way, with ``torch.func``.
 
 ``sweep_func`` trains the same grid as ``xorlib.sweep`` from the same starting
 weights and batches, but lets autograd find the gradients: the models' parameters

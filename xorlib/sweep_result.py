@@ -1,4 +1,4 @@
-"""The results of a sweep, introduced in chapter 6 (``06_training``).
+"""The results of a sweep, introduced in chapter 8 (``08_many_models``).
 
 ``SweepResult`` holds the trained weights of every model of ``xorlib.sweep`` and scores
 them; ``SuccessTable`` counts, per hidden size and learning rate, how many seeds

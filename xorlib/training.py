@@ -1,4 +1,4 @@
-"""Training loops, introduced in chapters 5 and 6 (``05_optimization``, ``06_training``).
+"""Training loops: ``train_model`` (chapter 6, ``06_training``) and ``train_fast`` (chapter 8).
 
 ``train_model`` is the classic loop over a DataLoader. ``train_fast`` does the
 same SGD on tensors that already sit on the device: it draws each batch by

@@ -1,4 +1,4 @@
-"""Exercises for chapter 7 (``07_evaluation``) and chapter 8 (``08_decision_boundaries``)."""
+"""Exercises for chapter 7 (``07_evaluation``) and chapter 11 (``11_decision_boundaries``)."""
 
 from __future__ import annotations
 
@@ -43,11 +43,11 @@ def check_07_eval_mode(answer: Any) -> None:
                               "torch.no_grad() is what stops tracking")
 
 
-# Chapter 8: decision boundaries
+# Chapter 11: decision boundaries
 
 
 @_checker("The same grid as xorlib.plot.boundary_image.")
-def check_08_probability_grid(fn: Callable) -> None:
+def check_11_probability_grid(fn: Callable) -> None:
     """``fn(model, steps)``: P(class 1) on a ``steps x steps`` grid over ``[-0.5, 1.5]^2``, entry ``[i, j]``
     at ``x_1 = axis[j]``, ``x_2 = axis[i]`` with ``axis = torch.linspace(-0.5, 1.5, steps)``."""
     _kind(fn, callable(fn), "a function fn(model, steps) returning a (steps, steps) tensor")
@@ -71,7 +71,7 @@ def check_08_probability_grid(fn: Callable) -> None:
 
 
 @_checker("A linear model's boundary is a straight line, which is why it cannot separate XOR.")
-def check_08_linear_boundary(fn: Callable) -> None:
+def check_11_linear_boundary(fn: Callable) -> None:
     """For a linear model with logit ``w1*x1 + w2*x2 + b``, ``fn(w1, w2, b, x1)`` returns the ``x2`` where
     P(class 1) = 0.5 (``w2`` is not 0)."""
     _kind(fn, callable(fn), "a function fn(w1, w2, b, x1) returning a number")
