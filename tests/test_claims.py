@@ -250,6 +250,11 @@ def test_chapter6_three_sharp_hidden_units_and_one_that_hardly_responds(chapter)
     (first,) = map(float, re.findall(r"^first epoch ([\d.]+) ->", outputs, re.M))
     assert "close to $\\ln 2 \\approx 0.69$" in prose and abs(first - math.log(2)) < 0.05
     assert "read back 2 tags x 100 epochs: equal to the logged values" in outputs
+    pattern = r"^all training points right from epoch (\d+), mean loss ([\d.]+)$"
+    ((epoch, loss_then),) = re.findall(pattern, outputs, re.M)
+    (last,) = map(float, re.findall(r"-> last epoch ([\d.]+)$", outputs, re.M))
+    assert int(epoch) < 100 and float(loss_then) > 5 * last, "prose: right while the loss is far above zero"
+    assert "decides before it is confident" in prose
 
 
 def test_the_r_appendix_trains_chapter_6s_model_to_the_same_numbers(chapter) -> None:
