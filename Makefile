@@ -11,7 +11,7 @@ R_KERNEL := $(VENV)/share/jupyter/kernels/ir/kernel.json
 # Optional: a package index for torch alone, e.g. PyTorch's CPU-only wheels on Linux (see README).
 TORCH_INDEX ?=
 
-.PHONY: setup book test test-portable test-units lint outputs lab lab-copy lab-reset bench peak compat mutate clean
+.PHONY: setup book test test-portable test-units lint outputs rmarkdown lab lab-copy lab-reset bench peak compat mutate clean
 
 setup: $(STAMP) $(R_KERNEL)
 
@@ -66,6 +66,14 @@ test-units: $(STAMP)
 
 outputs: $(STAMP) $(R_KERNEL)
 	$(BIN)/python tools/refresh_outputs.py
+	@if Rscript -e 'quit(status = !requireNamespace("rmarkdown", quietly = TRUE))' >/dev/null 2>&1 \
+	    && command -v pandoc >/dev/null; then $(MAKE) --no-print-directory rmarkdown; \
+	else echo "make outputs: the R Markdown page was not knitted (needs R with rmarkdown, and pandoc)"; fi
+
+# The R Markdown twin of the R appendix, knitted as RStudio knits it, with the course's Python.
+rmarkdown: $(STAMP)
+	cd chapters && RETICULATE_PYTHON=$(abspath $(BIN)/python) Rscript -e \
+	    'rmarkdown::render("appendix_rmarkdown.Rmd", quiet = TRUE)'
 
 # JupyterLab on a working copy of the chapters (_build/lab/), so running them leaves the
 # committed chapters as they are; a chapter already copied is kept. Start over: make lab-reset.

@@ -740,6 +740,17 @@ wrong(ex.check_12_peak,
       ("FMA units", lambda c, lanes, u, ghz: c * lanes * 2 * ghz))
 
 
+# The R appendix: the rows of the second batch, in R's counting (answers arrive as reticulate makes them)
+
+
+right(ex.check_r_second_batch, ("33:64", list(range(33, 65))),
+      ("seq as doubles", [float(r) for r in range(33, 65)]), ("tuple", tuple(range(33, 65))))
+wrong(ex.check_r_second_batch,
+      ("counted from 0", list(range(32, 64))), ("first batch", list(range(1, 33))),
+      ("holds 32 rows", list(range(33, 66))), ("follows the first 32 rows", list(range(65, 97))),
+      ("whole numbers", [r + 0.5 for r in range(33, 65)]), ("holds 32 rows", 33))
+
+
 @pytest.mark.parametrize(("check", "answer"), [(c, a) for c, a, _ in RIGHT],
                          ids=[f"{c.__name__}-{name}" for c, _, name in RIGHT])
 def test_checker_accepts_right_answer(capsys, check, answer) -> None:
@@ -775,6 +786,8 @@ def test_wrong_kind_of_answer_raises_type_error() -> None:
         ex.check_04_batch_shape("(32, 2)")
     with pytest.raises(TypeError, match="a shape such as"):
         ex.check_00_broadcast_shape("(3, 4)")
+    with pytest.raises(TypeError, match="row numbers"):
+        ex.check_r_second_batch("33:64")
 
 
 def test_learner_code_that_raises_is_a_wrong_answer(capsys) -> None:

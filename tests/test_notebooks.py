@@ -60,7 +60,7 @@ def test_thirteen_numbered_chapters_present_in_order() -> None:
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     listed = [Path(c["file"]).name for part in toc["parts"] for c in part["chapters"]]
     assert numbered(listed) == files, "_toc.yml lists them in order"
-    assert listed[-1] == "appendix_r", "the R appendix comes last"
+    assert listed[-2:] == ["appendix_r", "appendix_rmarkdown"], "the R appendix and its R Markdown twin last"
 
 
 def test_python_chapters_and_one_r_appendix() -> None:

@@ -15,6 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+PAGES = sorted((ROOT / "chapters").glob("*.md"))  # knitted pages (the R Markdown twin)
 MAX_WORDS = 1400
 INTERNALS = re.compile(r"\btests/|sanitize\.cfg|\bREADME\b"
                        r"|\bmake (?:peak|test|outputs|bench|lab|compat|mutate)\b|read its source"
@@ -56,6 +57,15 @@ def test_no_pointer_into_the_repository(path: Path) -> None:
     nb = json.loads(path.read_text(encoding="utf-8"))
     found = [m.group(0) for text in reader_text(nb) for m in INTERNALS.finditer(text)]
     assert not found, f"{path.name} sends its reader to what the website does not have: {found}"
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.stem)
+def test_a_knitted_page_is_one_sitting_and_sends_nobody_into_the_repository(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    prose = re.sub(r"^    .*$", "", text, flags=re.M)  # without the outputs (indented blocks)
+    words = prose_words({"cells": [{"cell_type": "markdown", "source": [prose]}]})
+    assert words <= MAX_WORDS, f"{path.name}: {words} words of prose"
+    assert PAGES and not INTERNALS.findall(text), f"{path.name}: {INTERNALS.findall(text)}"
 
 
 def test_the_prose_checks_can_fail() -> None:
