@@ -1,4 +1,4 @@
-"""The network diagram and the linear models of chapter 3 (xorlib.anatomy)."""
+"""The network diagram and the linear models of chapter 3 (xorlib.figures.anatomy)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import torch
 from matplotlib.patches import Circle
 from torch import nn
 
-from xorlib import SimpleClassifier, XORDataset, anatomy
+from xorlib import SimpleClassifier, XORDataset
+from xorlib.figures import anatomy
 
 
 @pytest.fixture(autouse=True)

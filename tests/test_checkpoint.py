@@ -15,7 +15,7 @@ import pytest
 import torch
 
 import xorlib
-import xorlib.checkpoint
+import xorlib.checkpoints
 from xorlib import SimpleClassifier, load_checkpoint, predict, save_checkpoint
 
 
@@ -60,7 +60,7 @@ def test_file_holds_architecture_versions_and_plain_data(tmp_path: Path) -> None
     model = trained(num_hidden=3)
     save_checkpoint(model, tmp_path / "m.pt")
     payload = torch.load(tmp_path / "m.pt", weights_only=True)  # loads: no objects beyond plain data
-    assert payload["format"] == xorlib.checkpoint.FORMAT
+    assert payload["format"] == xorlib.checkpoints.FORMAT
     assert payload["sizes"] == {"num_inputs": 2, "num_hidden": 3, "num_outputs": 1}
     assert payload["xorlib_version"] == xorlib.__version__
     assert payload["torch_version"] == str(torch.__version__) and type(payload["torch_version"]) is str
@@ -90,7 +90,7 @@ class Payload:
 
 def write_malicious(path: Path, marker: Path, how: str) -> None:
     if how == "torch.save":  # a zip checkpoint that looks like ours apart from the payload
-        torch.save({"format": xorlib.checkpoint.FORMAT, "sizes": Payload(marker)}, path)
+        torch.save({"format": xorlib.checkpoints.FORMAT, "sizes": Payload(marker)}, path)
     else:  # a bare pickle stream
         path.write_bytes(pickle.dumps(Payload(marker)))
 
@@ -179,7 +179,7 @@ def test_plain_state_dict_is_not_an_xorlib_checkpoint(tmp_path: Path) -> None:
     {"num_inputs": 2, "num_hidden": True, "num_outputs": 1},
 ])
 def test_malformed_sizes(tmp_path: Path, sizes: dict) -> None:
-    bad = {"format": xorlib.checkpoint.FORMAT, "sizes": sizes, "state_dict": SimpleClassifier().state_dict()}
+    bad = {"format": xorlib.checkpoints.FORMAT, "sizes": sizes, "state_dict": SimpleClassifier().state_dict()}
     torch.save(bad, tmp_path / "bad.pt")
     with pytest.raises(ValueError, match=r"has malformed layer sizes: expected positive ints"):
         load_checkpoint(tmp_path / "bad.pt")
@@ -187,7 +187,7 @@ def test_malformed_sizes(tmp_path: Path, sizes: dict) -> None:
 
 def test_malformed_state_dict(tmp_path: Path) -> None:
     state = {**SimpleClassifier().state_dict(), "linear2.bias": [0.0]}  # a list, not a tensor
-    torch.save({"format": xorlib.checkpoint.FORMAT, "sizes": SimpleClassifier().sizes, "state_dict": state},
+    torch.save({"format": xorlib.checkpoints.FORMAT, "sizes": SimpleClassifier().sizes, "state_dict": state},
                tmp_path / "bad.pt")
     message = (f"{tmp_path / 'bad.pt'} has malformed state_dict: expected linear2.bias to be a dense "
                "float tensor, got a list")
@@ -255,7 +255,7 @@ def test_interrupted_write_keeps_the_previous_file(tmp_path: Path, monkeypatch: 
     save_checkpoint(first, target)
     good = target.read_bytes()
 
-    monkeypatch.setattr(xorlib.checkpoint.torch, "save", half_write_then_fail(error))
+    monkeypatch.setattr(xorlib.checkpoints.torch, "save", half_write_then_fail(error))
     with pytest.raises(type(error)):
         save_checkpoint(trained(seed=1), target)
     monkeypatch.undo()
@@ -274,7 +274,7 @@ def test_failed_rename_keeps_the_previous_file(tmp_path: Path, monkeypatch: pyte
         assert Path(src).stat().st_size > 0  # the complete temporary file existed at this point
         raise OSError("rename failed")
 
-    monkeypatch.setattr(xorlib.checkpoint.os, "replace", replace)
+    monkeypatch.setattr(xorlib.checkpoints.os, "replace", replace)
     with pytest.raises(OSError, match="rename failed"):
         save_checkpoint(trained(seed=1), target)
     monkeypatch.undo()
@@ -284,7 +284,7 @@ def test_failed_rename_keeps_the_previous_file(tmp_path: Path, monkeypatch: pyte
 
 
 def test_interrupted_first_save_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(xorlib.checkpoint.torch, "save", half_write_then_fail(Interrupted()))
+    monkeypatch.setattr(xorlib.checkpoints.torch, "save", half_write_then_fail(Interrupted()))
     with pytest.raises(Interrupted):
         save_checkpoint(SimpleClassifier(), tmp_path / "model.pt")
     assert list(tmp_path.iterdir()) == []
@@ -311,8 +311,8 @@ def test_bytes_are_flushed_and_synced_before_the_rename(tmp_path: Path,
         events.append(("replace", os.stat(src).st_ino, os.stat(src).st_size))
         real_replace(src, dst)
 
-    monkeypatch.setattr(xorlib.checkpoint.os, "fsync", fsync)
-    monkeypatch.setattr(xorlib.checkpoint.os, "replace", replace)
+    monkeypatch.setattr(xorlib.checkpoints.os, "fsync", fsync)
+    monkeypatch.setattr(xorlib.checkpoints.os, "replace", replace)
     path = save_checkpoint(trained(), tmp_path / "model.pt")
     final = path.stat()
     # The file synced is the one renamed, already at its full size (flushed), and the sync came first.
@@ -321,14 +321,14 @@ def test_bytes_are_flushed_and_synced_before_the_rename(tmp_path: Path,
 
 def test_save_never_writes_through_a_file_planted_at_its_temporary_name(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(xorlib.checkpoint.secrets, "token_hex", lambda n: "same-name-every-time")
+    monkeypatch.setattr(xorlib.checkpoints.secrets, "token_hex", lambda n: "same-name-every-time")
     used, real_replace = [], os.replace
 
     def replace(src: str, dst: str) -> None:  # notes the temporary name a save uses
         used.append(src)
         real_replace(src, dst)
 
-    monkeypatch.setattr(xorlib.checkpoint.os, "replace", replace)
+    monkeypatch.setattr(xorlib.checkpoints.os, "replace", replace)
     save_checkpoint(SimpleClassifier(), tmp_path / "model.pt")
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")
@@ -344,7 +344,7 @@ def test_failed_save_raises_its_own_error_even_if_the_temporary_file_is_gone(
         os.unlink(src)  # e.g. removed by a cleaner of temporary files
         raise OSError("rename failed")
 
-    monkeypatch.setattr(xorlib.checkpoint.os, "replace", replace)
+    monkeypatch.setattr(xorlib.checkpoints.os, "replace", replace)
     with pytest.raises(OSError, match="^rename failed$"):
         save_checkpoint(SimpleClassifier(), tmp_path / "model.pt")
     assert list(tmp_path.iterdir()) == []
@@ -363,7 +363,7 @@ def test_long_reasons_are_cut_to_200_characters(tmp_path: Path, monkeypatch: pyt
     name = "Long" + "a" * 400
     cls = type(name, (), {"__module__": __name__})
     monkeypatch.setattr(sys.modules[__name__], name, cls, raising=False)  # so pickle can find it
-    torch.save({"format": xorlib.checkpoint.FORMAT, "x": cls()}, tmp_path / "long.pt")
+    torch.save({"format": xorlib.checkpoints.FORMAT, "x": cls()}, tmp_path / "long.pt")
     with pytest.raises(ValueError) as info:
         load_checkpoint(tmp_path / "long.pt")
     reason = re.search(r"\(([^()]*)\)$", str(info.value)).group(1)

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 import torch
 
-import xorlib.checkpoint
+import xorlib.checkpoints
 from xorlib import SimpleClassifier, _checkpoint_checks, load_checkpoint, save_checkpoint
 
-FORMAT = xorlib.checkpoint.FORMAT
+FORMAT = xorlib.checkpoints.FORMAT
 
 
 def weights(num_inputs: int = 2, num_hidden: int = 4, num_outputs: int = 1, dtype=torch.float32) -> dict:
@@ -42,7 +42,7 @@ def no_build(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail the test if load_checkpoint builds a model (it must refuse before that)."""
     def build(**kwargs: int) -> None:
         raise AssertionError(f"built SimpleClassifier({kwargs}) before checking the file")
-    monkeypatch.setattr(xorlib.checkpoint, "SimpleClassifier", build)
+    monkeypatch.setattr(xorlib.checkpoints, "SimpleClassifier", build)
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def no_torch_load(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail the test if load_checkpoint calls torch.load (the zip checks must refuse first)."""
     def load(*args: object, **kwargs: object) -> None:
         raise AssertionError("torch.load was called on a file the zip checks should refuse")
-    monkeypatch.setattr(xorlib.checkpoint.torch, "load", load)
+    monkeypatch.setattr(xorlib.checkpoints.torch, "load", load)
 
 
 # --- lying sizes and shapes ------------------------------------------------------------------------
@@ -412,8 +412,8 @@ def test_dev_null_is_refused_untouched(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError(f"tried to write next to /dev/null: {args}")
 
     # Should the check break, these stand in for the writes that would replace /dev/null.
-    monkeypatch.setattr(xorlib.checkpoint.os, "open", forbidden)
-    monkeypatch.setattr(xorlib.checkpoint.os, "replace", forbidden)
+    monkeypatch.setattr(xorlib.checkpoints.os, "open", forbidden)
+    monkeypatch.setattr(xorlib.checkpoints.os, "replace", forbidden)
     with pytest.raises(ValueError, match=r"expected a regular file to save the checkpoint to, got /dev/null, "
                                          r"a character device"):
         save_checkpoint(SimpleClassifier(), "/dev/null")

@@ -1,4 +1,4 @@
-"""xorlib.explore: snapshots, the animation's HTML, small multiples and the panel figure (no browser)."""
+"""xorlib.figures.explore: snapshots, the animation's HTML, small multiples, the panel figure (no browser)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from xorlib import explore, plot
-from xorlib.model import SimpleClassifier
+from xorlib import plotting
+from xorlib.classifier import SimpleClassifier
+from xorlib.figures import explore
 
 SETTINGS = dict(hidden=4, lr=0.5, std=0.1, num_epochs=7, batch_size=16, size=40)  # tiny: fast tests
 
@@ -133,11 +134,11 @@ def test_animation_slider_has_an_accessible_name_and_plays_slowly(run) -> None:
 def test_animation_titles_give_epoch_and_loss(run, monkeypatch) -> None:
     snapshots, losses = run[2], [0.11 * k for k in range(1, 8)]  # distinct: a wrong epoch shows
     X, y = explore.make_data(std=0.1, seed=0, size=40)
-    figures, original = [], plot.figure
+    figures, original = [], plotting.figure
     def recording_figure(*args, **kwargs):
         figures.append(original(*args, **kwargs))
         return figures[-1]
-    monkeypatch.setattr(explore.plot, "figure", recording_figure)
+    monkeypatch.setattr(explore.plotting, "figure", recording_figure)
     for given, last_title in ((losses, "epoch 7, loss 0.77"), (None, "epoch 7")):
         explore.animation_html(explore.boundary_animation(snapshots, X, y, losses=given))
         assert figures[-1][1].get_title() == last_title  # rendering ends on the last frame

@@ -19,8 +19,9 @@ from matplotlib.figure import Figure
 from nbval_figures import FRAME, TOLERANCE, figure_differences, pixels, rms, split_figures, with_figures
 from PIL import Image
 
-from xorlib import explore, hidden, plot
-from xorlib.model import SimpleClassifier
+from xorlib import plotting
+from xorlib.classifier import SimpleClassifier
+from xorlib.figures import explore, hidden_units
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,7 +74,7 @@ def test_visible_edits_fail_and_last_bits_pass(where: str, png: str) -> None:
 
 
 def drawn(losses: list[float]) -> str:
-    plot.loss_curve(losses)
+    plotting.loss_curve(losses)
     buffer = io.BytesIO()
     plt.gcf().savefig(buffer, format="png", bbox_inches="tight")
     plt.close("all")
@@ -143,12 +144,13 @@ def every_library_figure() -> dict[str, Figure]:
     X, y = explore.make_data(size=40)
     torch.manual_seed(0)
     model = SimpleClassifier(2, 3, 1)
-    return {"samples": plot.samples(X, y), "loss": plot.loss_curve([0.7, 0.5, 0.2]),
-            "losses": plot.loss_curve({"a": [0.7, 0.5], "b": [0.7, 0.1], "c": [0.7, 0.6]}),
-            "boundary": plot.decision_boundary(model, X, y),
+    return {"samples": plotting.samples(X, y), "loss": plotting.loss_curve([0.7, 0.5, 0.2]),
+            "losses": plotting.loss_curve({"a": [0.7, 0.5], "b": [0.7, 0.1], "c": [0.7, 0.6]}),
+            "boundary": plotting.decision_boundary(model, X, y),
             "small multiples": explore.small_multiples([1, 2, 3, 4], num_epochs=2, batch_size=16, size=40),
             "explore": explore.explore(3, 0.5, 0.1, 2, 16, size=40),
-            "unit lines": hidden.unit_lines(model, X, y), "hidden space": hidden.hidden_space(model, X, y)}
+            "unit lines": hidden_units.unit_lines(model, X, y),
+            "hidden space": hidden_units.hidden_space(model, X, y)}
 
 
 def test_legends_stay_off_the_data_and_backgrounds_are_opaque_white() -> None:
@@ -173,12 +175,13 @@ def test_legends_stay_off_the_data_and_backgrounds_are_opaque_white() -> None:
 def test_samples_stand_out_from_the_map_under_them() -> None:
     X, y = explore.make_data(size=40)
     torch.manual_seed(0)
-    fig = plot.decision_boundary(SimpleClassifier(2, 3, 1), X, y)
+    fig = plotting.decision_boundary(SimpleClassifier(2, 3, 1), X, y)
     ax = fig.axes[0]
     for label, points in enumerate(ax.collections[:2]):
         assert to_hex(points.get_edgecolor()[0]) == "#ffffff", "markers need a white edge"
         face = np.array(to_rgb(points.get_facecolor()[0]))
         # the darkest the map gets under this class: its own colour, faded over white
-        shade = plot.BOUNDARY_ALPHA * np.array(to_rgb(plot.CLASS_COLORS[label])) + (1 - plot.BOUNDARY_ALPHA)
+        alpha = plotting.BOUNDARY_ALPHA
+        shade = alpha * np.array(to_rgb(plotting.CLASS_COLORS[label])) + (1 - alpha)
         assert np.abs(face - shade).sum() > 0.5, f"class {label} markers look like the map under them"
     plt.close("all")

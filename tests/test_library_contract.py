@@ -21,16 +21,16 @@ from xorlib import (
     SweepResult,
     XORDataset,
     accuracy,
-    explore,
     make_loader,
-    plot,
+    plotting,
     predict,
     sweep,
     train_fast,
     train_model,
 )
 from xorlib._checks import MAX_SEED
-from xorlib.data import MAX_SIZE
+from xorlib.figures import explore
+from xorlib.xordata import MAX_SIZE
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -140,7 +140,7 @@ def test_a_fully_frozen_model_is_refused(trainer: str) -> None:
 SCORERS: dict[str, Callable[[nn.Module], object]] = {
     "predict": lambda m: predict(m, data()[0]),
     "accuracy": lambda m: accuracy(m, [data()]),
-    "boundary_image": lambda m: plot.boundary_image(m, steps=5),
+    "boundary_image": lambda m: plotting.boundary_image(m, steps=5),
 }
 
 
@@ -159,10 +159,10 @@ def test_scoring_is_done_in_eval_mode_even_when_handed_a_model_in_train_mode() -
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(2, 64), nn.Dropout(0.5), nn.Linear(64, 1)).eval()
     X = torch.rand(200, 2)
-    expected = (model(X).squeeze(1) >= 0).long(), plot.boundary_image(model, steps=5)
+    expected = (model(X).squeeze(1) >= 0).long(), plotting.boundary_image(model, steps=5)
     model.train()  # dropout on: two calls of model(X) would differ
     assert torch.equal(predict(model, X), expected[0]) and torch.equal(predict(model, X), expected[0])
-    assert torch.equal(plot.boundary_image(model, steps=5), expected[1])
+    assert torch.equal(plotting.boundary_image(model, steps=5), expected[1])
 
 
 def test_predict_and_sweep_result_apply_one_rule_at_logit_zero(result: SweepResult) -> None:
@@ -288,9 +288,9 @@ CASES: dict[str, tuple[Callable[[], object], type[Exception], str]] = {
     "dataset too large": (lambda: XORDataset(MAX_SIZE + 1), ValueError, r"size must be at most 10,000,000,"),
     "dataset 10**12": (lambda: XORDataset(10**12), ValueError, r"size must be at most 10,000,000"),
     "matmul too large": (lambda: xorlib.time_matmul(10**6), ValueError, r"n must be at most 20,000"),
-    "boundary steps": (lambda: plot.boundary_image(seeded_model(), steps=10**5), ValueError,
+    "boundary steps": (lambda: plotting.boundary_image(seeded_model(), steps=10**5), ValueError,
                        r"steps must be at most 2,000"),
-    "boundary lo >= hi": (lambda: plot.boundary_image(seeded_model(), lo=1, hi=0), ValueError,
+    "boundary lo >= hi": (lambda: plotting.boundary_image(seeded_model(), lo=1, hi=0), ValueError,
                           r"lo must be below hi, got lo=1\.0, hi=0\.0"),
     # devices
     "time_matmul no GPU": (no_cuda(lambda: xorlib.time_matmul(4, "cuda")), ValueError,
@@ -308,7 +308,7 @@ CASES: dict[str, tuple[Callable[[], object], type[Exception], str]] = {
     "predict 2 outputs": (lambda: predict(seeded_model(2), data()[0]), ValueError,
                           r"the model must return one logit per sample, shape \(16, 1\), got \(16, 2\)"),
     "accuracy 2 outputs": (lambda: accuracy(seeded_model(2), [data()]), ValueError, r"one logit per sample"),
-    "boundary 2 outputs": (lambda: plot.boundary_image(seeded_model(2), steps=3), ValueError,
+    "boundary 2 outputs": (lambda: plotting.boundary_image(seeded_model(2), steps=3), ValueError,
                            r"shape \(9, 1\), got \(9, 2\)"),
     "train_model 2 outputs": (lambda: TRAINERS["train_model"](seeded_model(2), *data()), ValueError,
                               r"shape \(8, 1\), got \(8, 2\)"),

@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch.utils.tensorboard import SummaryWriter
 
-from xorlib import monitor, plot
+from xorlib import monitor, plotting
 
 
 @pytest.fixture(autouse=True)
@@ -65,11 +65,11 @@ def test_scalar_plot_stacks_one_panel_per_tag(tmp_path: Path) -> None:
     log_run(tmp_path / "run")
     scalars = monitor.read_scalars(tmp_path / "run")
     fig = monitor.scalar_plot(scalars)
-    assert fig.dpi == plot.DPI and tuple(fig.get_size_inches()) == (5, 1.2 + 1.6 * 2)
+    assert fig.dpi == plotting.DPI and tuple(fig.get_size_inches()) == (5, 1.2 + 1.6 * 2)
     assert [ax.get_ylabel() for ax in fig.axes] == ["accuracy/train", "loss/train"]
     for ax, (steps, values) in zip(fig.axes, scalars.values(), strict=True):
         (line,) = ax.get_lines()
         assert list(line.get_xdata()) == steps and list(line.get_ydata()) == values
-    assert [ax.get_lines()[0].get_color() for ax in fig.axes] == list(plot.LINE_COLORS[:2])
+    assert [ax.get_lines()[0].get_color() for ax in fig.axes] == list(plotting.LINE_COLORS[:2])
     assert fig.axes[-1].get_xlabel() == "epoch (the step logged)"
     assert fig.get_suptitle() == "Read back from the event files"

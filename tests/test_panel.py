@@ -1,4 +1,4 @@
-"""xorlib.panel: chapter 11's widget panel run headlessly (Agg backend, no browser, no kernel)."""
+"""xorlib.figures.panel: chapter 11's widget panel run headlessly (Agg backend, no browser, no kernel)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import torch
 from matplotlib.figure import Figure
 from traitlets import TraitError
 
-from xorlib import explore
+from xorlib.figures import explore, panel
 
 matplotlib.use("Agg")  # plt.show() draws nothing and leaves the figure open for inspection
 
@@ -50,7 +50,7 @@ def loss_points(fig: Figure) -> int:
 
 
 def test_panel_draws_the_default_model_then_retrains_on_train() -> None:
-    box = explore.panel()
+    box = panel.show()
     assert isinstance(box, widgets.interactive)
     first = box.result  # drawn at construction, before any click
     assert isinstance(first, Figure)
@@ -71,7 +71,7 @@ def test_panel_draws_the_default_model_then_retrains_on_train() -> None:
 
 
 def test_controls_show_whole_descriptions_and_only_sensible_values() -> None:
-    c = controls(explore.panel())
+    c = controls(panel.show())
     settings = [w for name, w in c.items() if name != "Train"]
     assert len(settings) == 5
     assert all(w.style.description_width == "initial" for w in settings)
@@ -87,7 +87,7 @@ def test_controls_show_whole_descriptions_and_only_sensible_values() -> None:
 
 def test_static_outputs_print_a_note_and_build_nothing(monkeypatch, capsys) -> None:
     monkeypatch.setenv("XORLIB_STATIC_OUTPUTS", "1")
-    assert explore.panel() is None
+    assert panel.show() is None
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and "run this cell in Jupyter" in out and "make" not in out
     assert plt.get_fignums() == []  # no model was trained or drawn
@@ -95,7 +95,7 @@ def test_static_outputs_print_a_note_and_build_nothing(monkeypatch, capsys) -> N
 
 def test_bad_seed_is_refused_and_import_xorlib_does_not_need_ipywidgets() -> None:
     with pytest.raises(TypeError, match="seed"):
-        explore.panel(seed=1.5)
-    code = "import sys, xorlib; xorlib.explore.panel; print('ipywidgets' in sys.modules)"
+        panel.show(seed=1.5)
+    code = "import sys, xorlib; xorlib.figures.panel.show; print('ipywidgets' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"

@@ -15,7 +15,7 @@ import pytest
 import torch
 from nbval.plugin import get_sanitize_patterns
 
-from xorlib.device import provenance
+from xorlib.hardware import provenance
 
 TESTS = Path(__file__).resolve().parent
 COMPAT = (TESTS / "sanitize-compat.cfg").read_text()
@@ -78,7 +78,7 @@ def test_masks_only_the_digits() -> None:
 
 
 def test_covers_the_line_provenance_prints(monkeypatch: pytest.MonkeyPatch) -> None:
-    """xorlib.device.provenance under a newer CUDA build still matches the stored CPU line."""
+    """xorlib.hardware.provenance under a newer CUDA build still matches the stored CPU line."""
     monkeypatch.setattr(torch, "__version__", "2.14.1+cu130")
     assert provenance("cpu") == "Outputs verified with torch 2.14.1 on device: cpu"
     assert masked(provenance("cpu")) == masked(STORED)

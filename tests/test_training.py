@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 import xorlib
-from xorlib import plot
+from xorlib import plotting
 
 matplotlib.use("Agg")
 SANITIZE = (Path(__file__).parent / "sanitize.cfg").read_text()
@@ -96,19 +96,19 @@ def test_boundary_image_orientation() -> None:
         model.linear1.bias.fill_(-5.0)
         model.linear2.weight.fill_(10.0)
         model.linear2.bias.zero_()
-    prob = plot.boundary_image(model, steps=50)
+    prob = plotting.boundary_image(model, steps=50)
     assert prob.shape == (50, 50)
     assert (prob[:, -1] > 0.99).all() and (prob[:, 0] < 0.01).all()
 
 
 def test_figures_have_fixed_size_dpi_and_palette(data) -> None:
     train, _ = data
-    fig = plot.samples(train.X[:100], train.y[:100])
-    assert tuple(fig.get_size_inches()) == plot.FIGSIZE and fig.dpi == plot.DPI
+    fig = plotting.samples(train.X[:100], train.y[:100])
+    assert tuple(fig.get_size_inches()) == plotting.FIGSIZE and fig.dpi == plotting.DPI
     colours = {tuple(c.get_facecolor()[0][:3]) for c in fig.axes[0].collections}
-    assert colours == {matplotlib.colors.to_rgb(c) for c in plot.CLASS_COLORS}
-    curve = plot.loss_curve({"a": [1.0, 0.5], "b": [1.0, 0.2]})
-    assert [line.get_color() for line in curve.axes[0].lines] == list(plot.LINE_COLORS[:2])
+    assert colours == {matplotlib.colors.to_rgb(c) for c in plotting.CLASS_COLORS}
+    curve = plotting.loss_curve({"a": [1.0, 0.5], "b": [1.0, 0.2]})
+    assert [line.get_color() for line in curve.axes[0].lines] == list(plotting.LINE_COLORS[:2])
 
 
 def test_timing_and_provenance_lines_match_the_sanitizer() -> None:

@@ -274,7 +274,7 @@ def layout_problems(facts: dict) -> list[str]:
 
 
 # Every control on every page is checked, chapter 11's animation player included (matplotlib
-# draws its frame slider unlabelled; xorlib.explore.animation_html labels it).
+# draws its frame slider unlabelled; xorlib.figures.explore.animation_html labels it).
 RUN_AXE = """
 const done = arguments[arguments.length - 1];
 axe.run(document,

@@ -12,6 +12,8 @@ cell is missing or differs from what this tool writes (tests/test_standalone.py 
 
 from __future__ import annotations
 
+import ast
+import re
 import sys
 from pathlib import Path
 
@@ -39,9 +41,10 @@ if importlib.util.find_spec("xorlib") is None:
 
 
 def wheel_name() -> str:
-    """The file name of xorlib's wheel, from pyproject.toml (``make book`` builds it)."""
+    """The file name of xorlib's wheel (``make book`` builds it), with the version from its one source."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return f"{project['name']}-{project['version']}-py3-none-any.whl"
+    version = ast.literal_eval(re.search(r"__version__ = (.+)", (ROOT / "xorlib/_version.py").read_text())[1])
+    return f"{project['name']}-{version}-py3-none-any.whl"
 
 
 def site_url() -> str:

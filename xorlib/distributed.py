@@ -21,8 +21,8 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from xorlib import _checks
-from xorlib.data import check_xy
-from xorlib.model import SimpleClassifier
+from xorlib.classifier import SimpleClassifier
+from xorlib.xordata import check_xy
 
 
 def share(X: torch.Tensor, rank: int, world_size: int) -> torch.Tensor:

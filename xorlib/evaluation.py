@@ -8,9 +8,9 @@ import torch
 from torch import nn
 
 from xorlib import _checks
-from xorlib.data import check_x, check_xy
-from xorlib.device import module_device, module_dtype
-from xorlib.model import eval_mode
+from xorlib.classifier import eval_mode
+from xorlib.hardware import module_device, module_dtype
+from xorlib.xordata import check_x, check_xy
 
 
 def predict(model: nn.Module, X: torch.Tensor, threshold: float = 0.5) -> torch.Tensor:

@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from tensorboard.backend.event_processing.event_accumulator import SCALARS, EventAccumulator
 
-from xorlib.plot import DPI, LINE_COLORS
+from xorlib.plotting import DPI, LINE_COLORS
 
 Scalars = dict[str, tuple[list[int], list[float]]]
 

@@ -17,8 +17,8 @@ from torch.utils.data import DataLoader
 from tqdm.std import tqdm
 
 from xorlib import _checks
-from xorlib.data import check_xy
-from xorlib.device import module_device, module_dtype
+from xorlib.hardware import module_device, module_dtype
+from xorlib.xordata import check_xy
 
 
 def progress_bar(num_epochs: int, enabled: bool = True) -> tqdm:

@@ -8,8 +8,8 @@ from typing import Any
 
 import torch
 
+from xorlib.classifier import SimpleClassifier
 from xorlib.exercises._verdict import _call, _checker, _close, _compare, _kind, _number, _require, _tensor
-from xorlib.model import SimpleClassifier
 
 # Chapter 1: autograd
 

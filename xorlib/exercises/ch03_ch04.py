@@ -9,8 +9,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from xorlib.classifier import SimpleClassifier
 from xorlib.exercises._verdict import _call, _checker, _compare, _kind, _number, _require, _tensor
-from xorlib.model import SimpleClassifier
 
 # Chapter 3: nn.Module
 

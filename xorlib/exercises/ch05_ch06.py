@@ -9,7 +9,7 @@ from typing import Any
 import torch
 from torch.nn import functional as F
 
-from xorlib.data import XORDataset, make_loader
+from xorlib.classifier import SimpleClassifier
 from xorlib.exercises._verdict import (
     _call,
     _checker,
@@ -21,7 +21,7 @@ from xorlib.exercises._verdict import (
     _same_params,
     _tensor,
 )
-from xorlib.model import SimpleClassifier
+from xorlib.xordata import XORDataset, make_loader
 
 # Chapter 5: optimization
 

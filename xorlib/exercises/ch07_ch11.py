@@ -7,9 +7,9 @@ from typing import Any
 
 import torch
 
-from xorlib import plot
+from xorlib import plotting
+from xorlib.classifier import SimpleClassifier
 from xorlib.exercises._verdict import _call, _checker, _compare, _kind, _number, _require, _tensor
-from xorlib.model import SimpleClassifier
 
 # Chapter 7: evaluation
 
@@ -46,14 +46,14 @@ def check_07_eval_mode(answer: Any) -> None:
 # Chapter 11: decision boundaries
 
 
-@_checker("The same grid as xorlib.plot.boundary_image.")
+@_checker("The same grid as xorlib.plotting.boundary_image.")
 def check_11_probability_grid(fn: Callable) -> None:
     """``fn(model, steps)``: P(class 1) on a ``steps x steps`` grid over ``[-0.5, 1.5]^2``, entry ``[i, j]``
     at ``x_1 = axis[j]``, ``x_2 = axis[i]`` with ``axis = torch.linspace(-0.5, 1.5, steps)``."""
     _kind(fn, callable(fn), "a function fn(model, steps) returning a (steps, steps) tensor")
     model = SimpleClassifier(2, 4, 1)  # refuses inputs that are not (N, 2)
     for steps in (7, 4):
-        want = plot.boundary_image(model, steps=steps)
+        want = plotting.boundary_image(model, steps=steps)
         axis = torch.linspace(-0.5, 1.5, steps)
         x2, x1 = torch.meshgrid(axis, axis, indexing="ij")
         logits = model(torch.stack([x1, x2], dim=-1).reshape(-1, 2)).reshape(steps, steps).detach()
@@ -65,7 +65,8 @@ def check_11_probability_grid(fn: Callable) -> None:
                              "upwards): meshgrid(axis, axis, indexing='ij') returns (x2, x1)"),
                     (logits, "apply torch.sigmoid to the logits to get probabilities"),
                     (1 - want, "that is P(class 0): sigmoid(logit) is P(class 1)"),
-                    (plot.boundary_image(model, 0.0, 1.0, steps), "the grid spans [-0.5, 1.5], not [0, 1]")]
+                    (plotting.boundary_image(model, 0.0, 1.0, steps),
+                     "the grid spans [-0.5, 1.5], not [0, 1]")]
         _compare(got, want, mistakes, "evaluate the model at every (x_1, x_2) of the grid over [-0.5, 1.5]^2 "
                                       "and apply sigmoid")
 

@@ -14,9 +14,9 @@ import torch
 from matplotlib.figure import Figure
 
 from xorlib import _checks
-from xorlib.data import check_xy
-from xorlib.model import SimpleClassifier
-from xorlib.plot import DPI
+from xorlib.classifier import SimpleClassifier
+from xorlib.plotting import DPI
+from xorlib.xordata import check_xy
 
 
 @dataclass(frozen=True, eq=False)  # == is identity: a field-wise == of tensors has no single truth value

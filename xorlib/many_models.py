@@ -10,7 +10,7 @@ gradient, so padding adds nothing to the output and learns nothing. Model
 ``(hidden, lr, seed)`` starts from the weights of ``torch.manual_seed(seed);
 SimpleClassifier(2, hidden, 1)`` and sees the batches of ``train_fast(...,
 seed=seed)``, so it follows that single run up to float rounding (which many
-epochs can amplify). ``xorlib.sweep_func`` trains the same grid with torch.func.
+epochs can amplify). ``xorlib.func_sweep`` trains the same grid with torch.func.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from collections.abc import Sequence
 import torch
 
 from xorlib import _checks
-from xorlib.data import check_xy
-from xorlib.model import SimpleClassifier
-from xorlib.sweep_result import SweepResult
+from xorlib.classifier import SimpleClassifier
+from xorlib.sweep_results import SweepResult
+from xorlib.xordata import check_xy
 
 Grid = tuple[tuple[int, ...], tuple[float, ...], tuple[int, ...]]
 

@@ -15,8 +15,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 from torch import nn
 
-from xorlib import _checks, plot
-from xorlib.data import check_xy
+from xorlib import _checks, plotting
+from xorlib.xordata import check_xy
 
 MAX_UNITS = 32  # per layer: beyond this the diagram is a grey block, not a picture
 GAP, RADIUS = 2.0, 0.3  # between columns, of a unit (units sit 1 apart in a column)
@@ -68,7 +68,7 @@ def draw_network(model: nn.Module, ax: plt.Axes | None = None) -> plt.Axes:
     if max(sizes) > MAX_UNITS:
         raise ValueError(f"draw_network draws at most {MAX_UNITS} units per layer, got sizes {sizes}")
     if ax is None:
-        _, ax = plt.subplots(figsize=(2 * len(sizes) + 1, 0.7 * max(sizes) + 1.8), dpi=plot.DPI)
+        _, ax = plt.subplots(figsize=(2 * len(sizes) + 1, 0.7 * max(sizes) + 1.8), dpi=plotting.DPI)
     # unit i of column c (n units) sits at (c * GAP, (n - 1) / 2 - i): every column centred on 0
     heights = [[(n - 1) / 2 - i for i in range(n)] for n in sizes]
     top, bottom = max(sizes) / 2, -max(sizes) / 2
@@ -134,10 +134,10 @@ def compare_boundaries(models: Mapping[str, nn.Module], X: torch.Tensor, y: torc
     for title, model in models.items():
         _checks.module(f"models[{title!r}]", model)
     check_xy(X, y, 2)
-    fig, axes = plt.subplots(1, len(models), figsize=(3.6 * len(models) + 0.8, 4.2), dpi=plot.DPI,
+    fig, axes = plt.subplots(1, len(models), figsize=(3.6 * len(models) + 0.8, 4.2), dpi=plotting.DPI,
                              squeeze=False, layout="constrained")
     for ax, (title, model) in zip(axes[0], models.items(), strict=True):
-        plot.decision_boundary(model, X, y, title=title, ax=ax)
+        plotting.decision_boundary(model, X, y, title=title, ax=ax)
         ax.get_legend().remove()  # one legend for all panels, below them, covering no data
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=2)

@@ -1,6 +1,6 @@
-"""The interactive panel of chapter 11 (``11_decision_boundaries``), also reachable as ``explore.panel``.
+"""The interactive panel of chapter 11 (``11_decision_boundaries``): ``panel.show()``.
 
-Sliders for the settings of ``xorlib.explore.explore`` and a Train button that
+Sliders for the settings of ``xorlib.figures.explore.explore`` and a Train button that
 retrains and redraws. ipywidgets is imported only when a panel is built, so
 ``import xorlib`` works without it. With ``XORLIB_STATIC_OUTPUTS`` set (the
 tests and the stored outputs of the website) it prints a one-line note instead.
@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from xorlib import _checks
+from xorlib.figures.explore import explore
 
 if TYPE_CHECKING:
     from ipywidgets import interactive
@@ -25,7 +26,7 @@ STATIC_NOTE = ("Interactive panel: run this cell in Jupyter, with the chapter's 
 LEARNING_RATES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 
 
-def panel(seed: int = 0) -> interactive | None:
+def show(seed: int = 0) -> interactive | None:
     """Build the panel: sliders, a Train button, and the default model's boundary and loss drawn once.
 
     Args:
@@ -42,16 +43,14 @@ def panel(seed: int = 0) -> interactive | None:
         return None
     import ipywidgets as widgets
 
-    from xorlib.explore import explore  # here, not on top: xorlib.explore re-exports this module
-
-    def show(hidden: int, lr: float, std: float, num_epochs: int, batch_size: int) -> Figure:
+    def train_and_draw(hidden: int, lr: float, std: float, num_epochs: int, batch_size: int) -> Figure:
         fig = explore(hidden, lr, std, num_epochs, batch_size, seed=seed)
         plt.show()  # in Jupyter this draws into the panel's output area and closes the figure
         return fig
 
     style = {"description_width": "initial"}  # room for the whole description, none cut off
     box = widgets.interactive(
-        show, {"manual": True, "manual_name": "Train"},
+        train_and_draw, {"manual": True, "manual_name": "Train"},
         hidden=widgets.IntSlider(value=4, min=1, max=8, description="hidden units", style=style),
         lr=widgets.SelectionSlider(options=[(f"{lr:g}", lr) for lr in LEARNING_RATES], value=0.5,
                                    description="learning rate", style=style),

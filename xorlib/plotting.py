@@ -19,8 +19,8 @@ from matplotlib.figure import Figure
 from torch import nn
 
 from xorlib import _checks
-from xorlib.device import module_device, module_dtype
-from xorlib.model import eval_mode
+from xorlib.classifier import eval_mode
+from xorlib.hardware import module_device, module_dtype
 
 CLASS_COLORS = ("#0072B2", "#E69F00")  # class 0 blue, class 1 orange (Okabe-Ito)
 MARKERS = ("o", "^")

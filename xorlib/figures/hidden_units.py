@@ -13,8 +13,8 @@ from __future__ import annotations
 import torch
 from matplotlib.figure import Figure
 
-from xorlib import plot
-from xorlib.model import SimpleClassifier
+from xorlib import plotting
+from xorlib.classifier import SimpleClassifier
 
 UNIT_COLORS = ("#009E73", "#D55E00", "#CC79A7", "#000000")  # Okabe-Ito, apart from the class colours
 CORNERS = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])  # the clean XOR inputs
@@ -66,8 +66,8 @@ def unit_lines(model: SimpleClassifier, X: torch.Tensor, y: torch.Tensor,
     weight = _classifier(model).linear1.weight.detach().cpu()  # (hidden, 2)
     bias = model.linear1.bias.detach().cpu()  # (hidden,)
     out = model.linear2.weight.detach().cpu()[0]  # (hidden,)
-    fig, ax = plot.figure()
-    plot.scatter(ax, X, y, legend=False)
+    fig, ax = plotting.figure()
+    plotting.scatter(ax, X, y, legend=False)
     centre = torch.tensor([0.5, 0.5])
     for k, (w, b) in enumerate(zip(weight, bias, strict=True)):
         norm = w.norm()
@@ -77,13 +77,13 @@ def unit_lines(model: SimpleClassifier, X: torch.Tensor, y: torch.Tensor,
         foot = centre - (w @ centre + b) / norm * normal  # the line's point nearest the centre
         along = torch.stack([-normal[1], normal[0]])  # (2,): the line's direction
         ends = torch.stack([foot - 3 * along, foot + 3 * along])  # (2, 2), beyond the view
-        color, style = UNIT_COLORS[k % len(UNIT_COLORS)], plot.LINE_STYLES[k % len(plot.LINE_STYLES)]
+        color, style = UNIT_COLORS[k % len(UNIT_COLORS)], plotting.LINE_STYLES[k % len(plotting.LINE_STYLES)]
         ax.plot(ends[:, 0], ends[:, 1], color=color, linestyle=style, linewidth=2,
                 label=f"unit {k} ({'+' if out[k] >= 0 else '-'})")
         ax.annotate("", xy=(foot + 0.2 * normal).tolist(), xytext=foot.tolist(),
                     arrowprops={"arrowstyle": "->", "color": color, "linewidth": 1.5})
-    ax.set(xlim=(plot.LO, plot.HI), ylim=(plot.LO, plot.HI), aspect="equal", title=title)
-    plot.legend_below(ax, ncol=2, title="unit (sign of its output weight)")
+    ax.set(xlim=(plotting.LO, plotting.HI), ylim=(plotting.LO, plotting.HI), aspect="equal", title=title)
+    plotting.legend_below(ax, ncol=2, title="unit (sign of its output weight)")
     return fig
 
 
@@ -104,10 +104,10 @@ def hidden_space(model: SimpleClassifier, X: torch.Tensor, y: torch.Tensor,
         direction = torch.linalg.svd(rest, full_matrices=False).Vh[0]  # (hidden,), most spread
         direction *= torch.sign(direction[direction.abs().argmax()])  # a fixed sign for the picture
         across = h @ direction
-    fig, ax = plot.figure(figsize=(5, 4))
-    plot.scatter(ax, torch.stack([logit, across], dim=1), y.detach().cpu(), legend=False)
+    fig, ax = plotting.figure(figsize=(5, 4))
+    plotting.scatter(ax, torch.stack([logit, across], dim=1), y.detach().cpu(), legend=False)
     ax.axvline(0, color="#333333", linewidth=1.2, label="threshold: logit 0")
     ax.set(xlabel="output logit $v \\cdot h + c$", ylabel="across: spread orthogonal to $v$",
            title=title)
-    plot.legend_below(ax)
+    plotting.legend_below(ax)
     return fig

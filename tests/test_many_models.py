@@ -18,7 +18,7 @@ from xorlib import (
     SuccessTable,
     SweepResult,
     XORDataset,
-    plot,
+    plotting,
     success_heatmap,
     sweep,
     sweep_func,
@@ -270,7 +270,7 @@ def test_success_heatmap_draws_one_annotated_cell_per_hidden_size_and_lr() -> No
     with matplotlib.rc_context({"figure.dpi": 72}):  # the size must not follow the user's settings
         fig = success_heatmap(table)
     ax, bar = fig.axes
-    assert fig.dpi == plot.DPI and isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
+    assert fig.dpi == plotting.DPI and isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
     (image,) = ax.get_images()
     assert image.get_array().tolist() == rates.tolist()  # row i: hidden_sizes[i], column j: lrs[j]
     assert image.get_cmap().name == "cividis" and image.get_clim() == (0, 1)

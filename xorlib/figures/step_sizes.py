@@ -18,10 +18,10 @@ from torch import nn
 from torch.nn import functional as F
 
 from xorlib import _checks
-from xorlib.data import check_x, check_xy
-from xorlib.device import module_device, module_dtype
-from xorlib.plot import CLASS_COLORS, DPI, LINE_COLORS, LINE_STYLES
-from xorlib.sweep_result import SweepResult
+from xorlib.hardware import module_device, module_dtype
+from xorlib.plotting import CLASS_COLORS, DPI, LINE_COLORS, LINE_STYLES
+from xorlib.sweep_results import SweepResult
+from xorlib.xordata import check_x, check_xy
 
 
 def quadratic_descent(curvature: float, lr: float, steps: int = 50, w0: float = 1.0) -> torch.Tensor:

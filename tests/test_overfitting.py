@@ -1,4 +1,4 @@
-"""xorlib.generalise: validation curves, the early-stopping copy, weight decay and patience (chapter 10)."""
+"""xorlib.figures.overfitting: validation curves, the early-stopping copy, weight decay, patience."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from torch import nn
 from torch.utils.data import TensorDataset, random_split
 
 import xorlib
-from xorlib import generalise
-from xorlib.generalise import Curves, fit, plot_curves, tensors
-from xorlib.plot import LINE_COLORS
+from xorlib.figures.overfitting import Curves, fit, plot_curves, tensors
+from xorlib.plotting import LINE_COLORS
 
 matplotlib.use("Agg")
 
@@ -151,7 +150,3 @@ def test_bad_input_gets_a_clear_error(parts, case: str) -> None:
     error, words, call = calls[case]
     with pytest.raises(error, match=words):
         call()
-
-
-def test_the_module_is_part_of_xorlib() -> None:
-    assert xorlib.generalise is generalise and "chapter 10" in generalise.__doc__

@@ -16,9 +16,9 @@ import torch
 import torch.nn.functional as F
 from torch.func import functional_call, grad, stack_module_state, vmap
 
-from xorlib.model import SimpleClassifier
-from xorlib.sweep import check_args, initial_weights
-from xorlib.sweep_result import SweepResult
+from xorlib.classifier import SimpleClassifier
+from xorlib.many_models import check_args, initial_weights
+from xorlib.sweep_results import SweepResult
 
 
 def padded(state: dict[str, torch.Tensor], H: int) -> SimpleClassifier:

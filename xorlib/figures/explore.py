@@ -2,7 +2,7 @@
 
 The logic behind the chapter's interactive panel and its animation: retrain a
 small model from a few settings, keep snapshots of its decision boundary, and
-draw them. The panel's widgets are in ``xorlib.panel`` (``explore.panel()``).
+draw them. The panel's widgets are in ``xorlib.figures.panel``.
 Every run is seeded, so the same settings always give the same pictures.
 """
 
@@ -18,12 +18,11 @@ import torch
 from matplotlib.animation import Animation, FuncAnimation
 from matplotlib.figure import Figure
 
-from xorlib import _checks, plot
-from xorlib.data import XORDataset
+from xorlib import _checks, plotting
+from xorlib.classifier import SimpleClassifier
 from xorlib.evaluation import accuracy
-from xorlib.model import SimpleClassifier
-from xorlib.panel import panel as panel  # re-exported: chapter 11 calls explore.panel()
 from xorlib.training import train_fast
+from xorlib.xordata import XORDataset
 
 # Text symbols for the animation's buttons, replacing matplotlib's Font Awesome icons (a CDN stylesheet).
 # U+FE0E asks for the plain-text glyph, not an emoji.
@@ -46,7 +45,7 @@ def train_with_snapshots(hidden: int, lr: float, std: float, num_epochs: int, ba
     """Train ``SimpleClassifier(2, hidden, 1)`` on ``make_data(std, seed, size)`` with ``train_fast``.
 
     Returns the model, the loss of each epoch, and snapshots ``(epoch, P(class 1) grid)`` from
-    ``plot.boundary_image``: at epoch 0, every ``every`` epochs, and at the last epoch.
+    ``plotting.boundary_image``: at epoch 0, every ``every`` epochs, and at the last epoch.
     """
     hidden = _checks.positive_int("hidden", hidden)
     batch_size = _checks.positive_int("batch_size", batch_size)
@@ -58,13 +57,13 @@ def train_with_snapshots(hidden: int, lr: float, std: float, num_epochs: int, ba
         torch.manual_seed(seed)
         model = SimpleClassifier(2, hidden, 1)
     losses: list[float] = []
-    snapshots = [(0, plot.boundary_image(model))]
+    snapshots = [(0, plotting.boundary_image(model))]
     while len(losses) < num_epochs:
         chunk = min(every, num_epochs - len(losses))
         # a fresh shuffling stream per chunk, the same on every run (kept in the range of a seed)
         chunk_seed = (seed * 100_003 + len(losses)) % (_checks.MAX_SEED + 1)
         losses += train_fast(model, X, y, chunk, batch_size, lr, seed=chunk_seed)
-        snapshots.append((len(losses), plot.boundary_image(model)))
+        snapshots.append((len(losses), plotting.boundary_image(model)))
     return model, losses, snapshots
 
 
@@ -81,14 +80,14 @@ def boundary_animation(snapshots: Sequence[tuple[int, torch.Tensor]], X: torch.T
     if not snapshots:
         raise ValueError("boundary_animation needs at least one snapshot, got none")
     interval = _checks.positive_int("interval", interval)
-    fig, ax = plot.figure()
+    fig, ax = plotting.figure()
     artists: list = []
-    plot.scatter(ax, X, y)
+    plotting.scatter(ax, X, y)
 
     def update(i: int) -> list:
         for artist in artists:
             artist.remove()
-        artists[:] = plot.draw_probability(ax, snapshots[i][1])
+        artists[:] = plotting.draw_probability(ax, snapshots[i][1])
         epoch = snapshots[i][0]
         loss = f", loss {losses[epoch - 1]:.2f}" if losses and 0 < epoch <= len(losses) else ""
         ax.set_title(f"epoch {epoch}{loss}")
@@ -135,7 +134,7 @@ def small_multiples(hidden_sizes: Sequence[int], lr: float = 0.5, std: float = 0
         raise ValueError("small_multiples needs at least one hidden size")
     cols = min(3, len(hidden_sizes))  # at most three a row, so each map stays readable on a page
     rows = -(-len(hidden_sizes) // cols)
-    fig, axes = plot.figure(rows, cols, figsize=(2.5 * cols, 2.9 * rows + 0.3), squeeze=False,
+    fig, axes = plotting.figure(rows, cols, figsize=(2.5 * cols, 2.9 * rows + 0.3), squeeze=False,
                             layout="constrained")
     for ax in axes.flat[len(hidden_sizes):]:
         fig.delaxes(ax)  # empty slots of the last row
@@ -144,7 +143,7 @@ def small_multiples(hidden_sizes: Sequence[int], lr: float = 0.5, std: float = 0
         model, _, _ = train_with_snapshots(hidden, lr, std, num_epochs, batch_size, seed,
                                            every=num_epochs or 1, size=size)
         acc = accuracy(model, [(X, y)])
-        plot.decision_boundary(model, X, y, title=f"{hidden} hidden: {acc:.0%}", ax=ax, legend=False)
+        plotting.decision_boundary(model, X, y, title=f"{hidden} hidden: {acc:.0%}", ax=ax, legend=False)
         ax.set(xticks=[0, 1], yticks=[0, 1])  # the corners; fewer, larger tick labels
         ax.tick_params(labelsize=11)
     handles, labels = axes.flat[0].get_legend_handles_labels()
@@ -158,8 +157,8 @@ def explore(hidden: int, lr: float, std: float, num_epochs: int, batch_size: int
     model, losses, _ = train_with_snapshots(hidden, lr, std, num_epochs, batch_size, seed,
                                             every=num_epochs or 1, size=size)
     X, y = make_data(std, seed, size)
-    fig, (left, right) = plot.figure(1, 2, figsize=(8.5, 3.8))
-    plot.decision_boundary(model, X, y, title=f"accuracy {accuracy(model, [(X, y)]):.0%}", ax=left)
+    fig, (left, right) = plotting.figure(1, 2, figsize=(8.5, 3.8))
+    plotting.decision_boundary(model, X, y, title=f"accuracy {accuracy(model, [(X, y)]):.0%}", ax=left)
     right.plot(range(1, len(losses) + 1), losses)
     right.set(xlabel="epoch", ylabel="mean BCE loss", title="training loss")
     right.grid(alpha=0.3)

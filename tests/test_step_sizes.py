@@ -1,4 +1,4 @@
-"""xorlib.lr: the quadratic's rule, scores of swept models, training with any optimizer, and figures."""
+"""xorlib.figures.step_sizes: the quadratic's rule, swept models' scores, any optimizer, figures."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
-from xorlib import SimpleClassifier, SweepResult, XORDataset, lr, sweep, train_fast
+from xorlib import SimpleClassifier, SweepResult, XORDataset, sweep, train_fast
+from xorlib.figures import step_sizes
 
 
 @pytest.fixture(scope="module")
@@ -34,14 +35,14 @@ def test_quadratic_descent_is_gradient_descent_by_autograd(rate: float) -> None:
             w -= rate * w.grad
         w.grad = None
         expected.append(w.item())
-    got = lr.quadratic_descent(4.0, rate, steps=12, w0=1.5)
+    got = step_sizes.quadratic_descent(4.0, rate, steps=12, w0=1.5)
     assert got.dtype == torch.float64 and got.shape == (13,)
     torch.testing.assert_close(got, torch.tensor(expected, dtype=torch.float64))
 
 
 @pytest.mark.parametrize("rate", [0.01, 0.1, 0.4, 0.49, 0.5, 0.51, 0.7])
 def test_quadratic_converges_exactly_below_two_over_curvature(rate: float) -> None:
-    size = lr.quadratic_descent(4.0, rate, steps=40).abs()  # 2 / L = 0.5
+    size = step_sizes.quadratic_descent(4.0, rate, steps=40).abs()  # 2 / L = 0.5
     if rate < 0.5:
         assert (size[1:] < size[:-1]).all() and size[-1] < 0.2
     elif rate > 0.5:
@@ -52,15 +53,15 @@ def test_quadratic_converges_exactly_below_two_over_curvature(rate: float) -> No
 
 def test_quadratic_rejects_bad_input() -> None:
     with pytest.raises(ValueError, match="lr must be > 0"):
-        lr.quadratic_descent(4.0, 0.0)
+        step_sizes.quadratic_descent(4.0, 0.0)
     with pytest.raises(TypeError, match="curvature must be a real number"):
-        lr.quadratic_descent("4", 0.1)
+        step_sizes.quadratic_descent("4", 0.1)
     with pytest.raises(ValueError, match="steps must be >= 0"):
-        lr.quadratic_descent(4.0, 0.1, steps=-1)
+        step_sizes.quadratic_descent(4.0, 0.1, steps=-1)
 
 
 def test_final_losses_are_each_models_mean_bce(result: SweepResult, data: XORDataset) -> None:
-    losses = lr.final_losses(result, data.X, data.y)
+    losses = step_sizes.final_losses(result, data.X, data.y)
     assert losses.shape == (2, 2, 2)
     for m in range(8):  # model m = (i * len(lrs) + j) * len(seeds) + k
         logits = result.model(m)(data.X).squeeze(1)
@@ -69,7 +70,7 @@ def test_final_losses_are_each_models_mean_bce(result: SweepResult, data: XORDat
 
 
 def test_saturation_counts_real_units_only(result: SweepResult, data: XORDataset) -> None:
-    shares = lr.saturation(result, data.X, level=0.9)
+    shares = step_sizes.saturation(result, data.X, level=0.9)
     assert shares.shape == (2, 2, 2)
     for m in range(8):
         h = torch.tanh(result.model(m).linear1(data.X)).detach()  # (N, real hidden units)
@@ -79,13 +80,13 @@ def test_saturation_counts_real_units_only(result: SweepResult, data: XORDataset
 
 def test_scores_reject_bad_input(result: SweepResult, data: XORDataset) -> None:
     with pytest.raises(TypeError, match="must be a SweepResult"):
-        lr.final_losses("result", data.X, data.y)
+        step_sizes.final_losses("result", data.X, data.y)
     with pytest.raises(ValueError, match="y must have shape"):
-        lr.final_losses(result, data.X, data.y[:-1])
+        step_sizes.final_losses(result, data.X, data.y[:-1])
     with pytest.raises(ValueError, match="probability"):
-        lr.saturation(result, data.X, level=1.5)
+        step_sizes.saturation(result, data.X, level=1.5)
     with pytest.raises(ValueError, match="features per sample"):
-        lr.saturation(result, data.X[:, :1])
+        step_sizes.saturation(result, data.X[:, :1])
 
 
 def test_train_with_sgd_is_train_fast(data: XORDataset) -> None:
@@ -94,7 +95,7 @@ def test_train_with_sgd_is_train_fast(data: XORDataset) -> None:
     b = SimpleClassifier(2, 4, 1)
     b.load_state_dict(a.state_dict())
     fast = train_fast(a, data.X, data.y, num_epochs=15, batch_size=32, lr=0.5, seed=3)
-    mine = lr.train_with(b, torch.optim.SGD(b.parameters(), lr=0.5), data.X, data.y, 15, 32, seed=3)
+    mine = step_sizes.train_with(b, torch.optim.SGD(b.parameters(), lr=0.5), data.X, data.y, 15, 32, seed=3)
     assert len(mine) == 15
     torch.testing.assert_close(torch.tensor(mine), torch.tensor(fast))
     for p, q in zip(a.parameters(), b.parameters(), strict=True):
@@ -105,13 +106,13 @@ def test_train_with_uses_the_optimizer_it_is_given(data: XORDataset) -> None:
     torch.manual_seed(0)
     adam, sgd = SimpleClassifier(2, 4, 1), SimpleClassifier(2, 4, 1)
     sgd.load_state_dict(adam.state_dict())  # the same start
-    fast = lr.train_with(adam, torch.optim.Adam(adam.parameters(), lr=0.02), data.X, data.y, 30, 32)
-    slow = lr.train_with(sgd, torch.optim.SGD(sgd.parameters(), lr=0.02), data.X, data.y, 30, 32)
+    fast = step_sizes.train_with(adam, torch.optim.Adam(adam.parameters(), lr=0.02), data.X, data.y, 30, 32)
+    slow = step_sizes.train_with(sgd, torch.optim.SGD(sgd.parameters(), lr=0.02), data.X, data.y, 30, 32)
     assert fast[-1] < 0.5 * slow[-1], "Adam at lr 0.02 goes much further than plain SGD at lr 0.02"
     with pytest.raises(TypeError, match="torch.optim.Optimizer"):
-        lr.train_with(adam, "adam", data.X, data.y)
+        step_sizes.train_with(adam, "adam", data.X, data.y)
     with pytest.raises(TypeError, match="torch.nn.Module"):
-        lr.train_with("model", torch.optim.SGD(adam.parameters()), data.X, data.y)
+        step_sizes.train_with("model", torch.optim.SGD(adam.parameters()), data.X, data.y)
 
 
 def outside(fig: Figure) -> None:
@@ -124,7 +125,8 @@ def outside(fig: Figure) -> None:
 
 
 def test_lines_draws_every_run_with_the_legend_outside() -> None:
-    fig = lr.lines({"a": [1.0, 0.5, 0.25], "b": [1.0, 2.0, 4.0]}, x=[0.1, 1, 10], logx=True, markers=True)
+    runs = {"a": [1.0, 0.5, 0.25], "b": [1.0, 2.0, 4.0]}
+    fig = step_sizes.lines(runs, x=[0.1, 1, 10], logx=True, markers=True)
     (ax,) = fig.axes
     assert [line.get_label() for line in ax.get_lines()] == ["a", "b"]
     assert list(ax.get_lines()[1].get_ydata()) == [1.0, 2.0, 4.0]
@@ -132,12 +134,12 @@ def test_lines_draws_every_run_with_the_legend_outside() -> None:
     outside(fig)
     matplotlib.pyplot.close(fig)
     with pytest.raises(TypeError, match="non-empty dict"):
-        lr.lines({})
+        step_sizes.lines({})
 
 
 def test_strip_shows_every_seed_and_the_median() -> None:
     losses = torch.tensor([[0.6, 0.7, 0.65, 0.69], [0.01, 0.02, 0.03, 0.0]])
-    fig = lr.strip([0.01, 1.0], losses, floor=1e-4)
+    fig = step_sizes.strip([0.01, 1.0], losses, floor=1e-4)
     (ax,) = fig.axes
     dots, medians = ax.collections
     assert len(dots.get_offsets()) == 8 and dots.get_offsets()[:, 1].min() == pytest.approx(1e-4)
@@ -145,7 +147,7 @@ def test_strip_shows_every_seed_and_the_median() -> None:
     outside(fig)
     matplotlib.pyplot.close(fig)
     with pytest.raises(ValueError, match=r"shape \(3, num_seeds\)"):
-        lr.strip([0.1, 1.0, 10.0], losses)
+        step_sizes.strip([0.1, 1.0, 10.0], losses)
 
 
 def test_chaotic_runs_repeat_under_any_thread_count() -> None:
@@ -157,7 +159,7 @@ def test_chaotic_runs_repeat_under_any_thread_count() -> None:
         for count in (1, 2):
             torch.set_num_threads(count)
             result = sweep([4], [10.0], range(4), train.X, train.y, num_epochs=30, batch_size=32)
-            finals.append(lr.final_losses(result, train.X, train.y))
+            finals.append(step_sizes.final_losses(result, train.X, train.y))
     finally:
         torch.set_num_threads(threads)
     assert torch.equal(finals[0], finals[1]), finals

@@ -23,7 +23,8 @@ import torch
 from torch import nn
 
 from xorlib import _checkpoint_checks as checks
-from xorlib.model import SimpleClassifier
+from xorlib._version import __version__
+from xorlib.classifier import SimpleClassifier
 
 FORMAT = "xorlib-checkpoint-v1"
 SIZE_KEYS = checks.SIZE_KEYS
@@ -41,7 +42,6 @@ def save_checkpoint(model: SimpleClassifier, path: str | os.PathLike) -> Path:
         checks.shapes(model.sizes)  # never write a file that load_checkpoint would refuse
     except ValueError as exc:
         raise ValueError(f"cannot save a model that load_checkpoint would refuse: {exc}") from None
-    from xorlib import __version__
 
     path = Path(path)
     real, mode = checks.save_target(path)

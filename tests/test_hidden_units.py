@@ -1,4 +1,4 @@
-"""xorlib.hidden: the hidden units' lines, their votes at the corners, and hidden space."""
+"""xorlib.figures.hidden_units: the hidden units' lines, their votes at the corners, and hidden space."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from xorlib import explore, hidden, plot
-from xorlib.model import SimpleClassifier
+from xorlib import plotting
+from xorlib.classifier import SimpleClassifier
+from xorlib.figures import explore, hidden_units
 
 
 @pytest.fixture(autouse=True)
@@ -30,24 +31,24 @@ def trained():
 
 def test_activations_are_the_tanh_of_the_first_layer(trained) -> None:
     model, X, _ = trained
-    h = hidden.activations(model, X)
+    h = hidden_units.activations(model, X)
     assert h.shape == (200, 4)
     assert torch.allclose(h, torch.tanh(X @ model.linear1.weight.T + model.linear1.bias).detach())
 
 
 def test_corner_votes_add_up_to_the_logits(trained) -> None:
     model = trained[0]
-    votes = hidden.corner_votes(model)
+    votes = hidden_units.corner_votes(model)
     assert votes.shape == (4, 4)  # (hidden, corners)
     with torch.no_grad():
-        logits = model(hidden.CORNERS).squeeze(1)
+        logits = model(hidden_units.CORNERS).squeeze(1)
     assert torch.allclose(votes.sum(0) + model.linear2.bias.detach(), logits, atol=1e-5)
     assert ((logits > 0).long() == torch.tensor([0, 1, 1, 0])).all()  # trained: XOR at the corners
 
 
 def test_each_unit_gets_its_own_line_on_its_zero_set(trained) -> None:
     model, X, y = trained
-    fig = hidden.unit_lines(model, X, y)
+    fig = hidden_units.unit_lines(model, X, y)
     (ax,) = fig.axes
     lines = ax.get_lines()
     assert len(lines) == 4 and len({line.get_color() for line in lines}) == 4
@@ -65,12 +66,12 @@ def test_a_zero_unit_draws_no_line() -> None:
     model = SimpleClassifier(2, 3, 1)
     with torch.no_grad():
         model.linear1.weight[1] = 0.0
-    assert len(hidden.unit_lines(model, *explore.make_data(size=20)).axes[0].get_lines()) == 2
+    assert len(hidden_units.unit_lines(model, *explore.make_data(size=20)).axes[0].get_lines()) == 2
 
 
 def test_hidden_space_puts_the_logit_on_x_and_one_threshold_separates(trained) -> None:
     model, X, y = trained
-    fig = hidden.hidden_space(model, X, y)
+    fig = hidden_units.hidden_space(model, X, y)
     ax = fig.axes[0]
     points = [c.get_offsets() for c in ax.collections]  # class 0, class 1: (n, 2) each
     with torch.no_grad():
@@ -85,14 +86,14 @@ def test_hidden_space_puts_the_logit_on_x_and_one_threshold_separates(trained) -
 def test_one_unit_and_bad_input_are_handled() -> None:
     torch.manual_seed(0)
     X, y = explore.make_data(size=20)
-    fig = hidden.hidden_space(SimpleClassifier(2, 1, 1), X, y)
+    fig = hidden_units.hidden_space(SimpleClassifier(2, 1, 1), X, y)
     assert (fig.axes[0].collections[0].get_offsets()[:, 1] == 0).all()
     with pytest.raises(TypeError, match="SimpleClassifier"):
-        hidden.activations(torch.nn.Linear(2, 1), X)
+        hidden_units.activations(torch.nn.Linear(2, 1), X)
     with pytest.raises(ValueError, match=r"\(N, 2\)"):
-        hidden.activations(SimpleClassifier(2, 4, 1), X[:, :1])
+        hidden_units.activations(SimpleClassifier(2, 4, 1), X[:, :1])
     with pytest.raises(TypeError, match="tensor"):
-        hidden.activations(SimpleClassifier(2, 4, 1), X.tolist())
+        hidden_units.activations(SimpleClassifier(2, 4, 1), X.tolist())
     with pytest.raises(ValueError, match="2-input, 1-output"):
-        hidden.corner_votes(SimpleClassifier(2, 4, 2))
-    assert not set(hidden.UNIT_COLORS) & set(plot.CLASS_COLORS)  # lines apart from the class colours
+        hidden_units.corner_votes(SimpleClassifier(2, 4, 2))
+    assert not set(hidden_units.UNIT_COLORS) & set(plotting.CLASS_COLORS)  # apart from the class colours

@@ -17,11 +17,11 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader, Dataset
 
 from xorlib import _checks
-from xorlib.data import check_xy
-from xorlib.device import module_device, module_dtype
-from xorlib.model import eval_mode
-from xorlib.plot import LINE_COLORS
+from xorlib.classifier import eval_mode
+from xorlib.hardware import module_device, module_dtype
+from xorlib.plotting import LINE_COLORS
 from xorlib.training import trainable
+from xorlib.xordata import check_xy
 
 
 @dataclass(eq=False)  # holds tensors: compare by identity
