@@ -102,7 +102,7 @@ def test_the_page_shows_what_a_reader_should_see() -> None:
     assert " at 0x" not in page, "no memory address (a Python object printed by accident)"
     assert "<img" not in page and page.count("](appendix_rmarkdown_files/") == 2, "figures as Markdown images"
     assert page.startswith("# Appendix: the same in R Markdown\n"), "one title, from the document's body"
-    assert "Correct! " in page, "the exercise's checker ran from R"
+    assert "Correct!" in page, "the exercise's checker ran from R"
 
 
 def test_the_comparison_can_fail(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """The self-check exercises at the end of each chapter: one ``check_<chapter>_<what>`` per exercise.
 
-A checker takes the learner's answer (a value, a function or a class), prints ``Correct! ...`` and
-returns True, or prints ``Not yet: <hint>`` and returns False.
+A checker takes the learner's answer (a value, a function or a class) and returns a verdict that
+shows ``Correct!`` (its ``why`` says why) or ``Not yet: <hint>``; it is true when the answer is right.
 """
 
 from xorlib.exercises.ch00 import (

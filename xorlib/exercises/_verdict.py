@@ -1,7 +1,10 @@
 """Shared helpers of the answer checkers: a checker raises ``_NotYet(hint)`` on a wrong answer.
 
-``@_checker`` turns that into a ``Verdict`` (``Correct! ...`` / ``Not yet: <hint>``), computed
-under its own seeded random state. Only an answer of the wrong kind raises a TypeError (``_kind``).
+``@_checker`` turns that into a ``Verdict`` (``Correct!`` / ``Not yet: <hint>``), computed under
+its own seeded random state. Only an answer of the wrong kind raises a TypeError (``_kind``).
+A right answer shows ``Correct!`` and nothing more: running a whole chapter (Run All) must not
+hand out an answer the learner has not tried. The reason behind it is the verdict's ``why``,
+and the folded solution explains it too.
 """
 
 from __future__ import annotations
@@ -20,10 +23,13 @@ class _NotYet(Exception):
 
 
 class Verdict:
-    """A checker's answer: true when right; a notebook shows it as its message."""
+    """A checker's answer: true when right; a notebook shows it as its message.
 
-    def __init__(self, ok: bool, message: str) -> None:
-        self.ok, self.message = ok, message
+    ``why`` (when right) says why the answer works, for a learner who asks for it.
+    """
+
+    def __init__(self, ok: bool, message: str, why: str = "") -> None:
+        self.ok, self.message, self.why = ok, message, why
 
     def __bool__(self) -> bool:
         return self.ok
@@ -32,8 +38,11 @@ class Verdict:
         return self.message
 
 
+CORRECT = "Correct!"
+
+
 def _verdict(ok: bool, hint: str, success: str) -> Verdict:
-    return Verdict(ok, f"Correct! {success}" if ok else f"Not yet: {hint}")
+    return Verdict(True, CORRECT, why=success) if ok else Verdict(False, f"Not yet: {hint}")
 
 
 def _checker(success: str) -> Callable:
