@@ -2,6 +2,8 @@
 
 import functools
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -76,3 +78,20 @@ def this_run() -> functools.partial:
     """``this_run(path)``: the bytes `make outputs` would write for that notebook from the run nbval
     made of it in this session (tests/nbval_record.py), or None where nbval did not run it whole."""
     return functools.partial(lambda runs, path: runs.get(Path(path).resolve()), nbval_record.RUNS)
+
+
+@pytest.fixture(autouse=True)
+def _no_figures_left() -> Iterator[None]:
+    """Close the figures a test leaves open: pyplot keeps every one (and its memory) otherwise."""
+    yield
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+
+
+@pytest.fixture
+def one_thread() -> Iterator[None]:
+    """The test runs torch on one thread: a model this small only loses time to thread hand-offs."""
+    from tests.helpers import threads  # here: conftest.py itself does not import torch
+
+    with threads(1):
+        yield

@@ -16,6 +16,7 @@ import torch
 
 import xorlib
 import xorlib.checkpoints
+from tests.helpers import same_weights
 from xorlib import SimpleClassifier, load_checkpoint, predict, save_checkpoint
 
 
@@ -26,11 +27,6 @@ def trained(num_hidden: int = 4, seed: int = 0) -> SimpleClassifier:
     data = xorlib.XORDataset(64, seed=seed)
     xorlib.train_fast(model, data.X, data.y, num_epochs=5, batch_size=16)
     return model
-
-
-def same_weights(a: torch.nn.Module, b: torch.nn.Module) -> bool:
-    sa, sb = a.state_dict(), b.state_dict()
-    return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
 
 
 # --- round trip ------------------------------------------------------------------------------------

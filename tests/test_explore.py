@@ -10,6 +10,7 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
+from tests.helpers import threads
 from xorlib import plotting
 from xorlib.classifier import SimpleClassifier
 from xorlib.figures import explore
@@ -17,23 +18,13 @@ from xorlib.figures import explore
 SETTINGS = dict(hidden=4, lr=0.5, std=0.1, num_epochs=7, batch_size=16, size=40)  # tiny: fast tests
 
 
-@pytest.fixture(autouse=True)
-def _one_thread_and_no_figures_left():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # a model this small only loses time to thread hand-offs
-    yield
-    torch.set_num_threads(threads)
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("one_thread")  # conftest.py; figures are closed there too
 
 
 @pytest.fixture(scope="module")
 def run():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with threads(1):
         return explore.train_with_snapshots(**SETTINGS, seed=0, every=3)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def test_snapshots_every_few_epochs_plus_start_and_end(run) -> None:

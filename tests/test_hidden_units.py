@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
 
+from tests.helpers import threads
 from xorlib import plotting
 from xorlib.classifier import SimpleClassifier
 from xorlib.figures import explore, hidden_units
 
 
-@pytest.fixture(autouse=True)
-def _no_figures_left():
-    yield
-    plt.close("all")
-
-
 @pytest.fixture(scope="module")
 def trained():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # a model this small only loses time to thread hand-offs
-    try:
+    with threads(1):  # a model this small only loses time to thread hand-offs
         model, _, _ = explore.train_with_snapshots(4, 0.5, 0.1, 100, 32, seed=0, every=100)
-    finally:
-        torch.set_num_threads(threads)
     return model, *explore.make_data(0.1, 0, 200)
 
 

@@ -15,6 +15,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 import xorlib
+from tests.helpers import weights
 from xorlib import (
     MatmulTiming,
     SimpleClassifier,
@@ -35,12 +36,6 @@ from xorlib.xordata import MAX_SIZE
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(autouse=True)
-def _no_figures_left():
-    yield
-    plt.close("all")
-
-
 def data(n: int = 16, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     ds = XORDataset(n, seed=seed)
     return ds.X, ds.y
@@ -49,10 +44,6 @@ def data(n: int = 16, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
 def seeded_model(outputs: int = 1, seed: int = 0) -> SimpleClassifier:
     torch.manual_seed(seed)
     return SimpleClassifier(2, 4, outputs)
-
-
-def weights(model: nn.Module) -> list[torch.Tensor]:
-    return [p.detach().clone() for p in model.parameters()]
 
 
 @pytest.fixture(scope="module")

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 
 import matplotlib
-import matplotlib.pyplot as plt
 import pytest
 import torch
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 import xorlib
+from tests.helpers import exactly, threads
 from xorlib import (
     SimpleClassifier,
     SuccessTable,
@@ -38,21 +37,11 @@ def test_set() -> XORDataset:
 @pytest.fixture(scope="module")
 def full(train: XORDataset) -> SweepResult:
     # The course's settings (100 epochs, batch 128) on a smaller grid: 4 x 2 x 4 = 32 models.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tensors this small only lose time to thread hand-offs on a busy machine
-    try:
+    with threads(1):  # tensors this small only lose time to thread hand-offs on a busy machine
         return sweep([1, 3, 4, 8], [0.3, 1.0], range(4), train.X, train.y)
-    finally:
-        torch.set_num_threads(threads)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread_and_no_figures_left():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("one_thread")  # conftest.py; figures are closed there too
 
 
 def test_grid_order_and_shapes(full: SweepResult) -> None:
@@ -181,10 +170,6 @@ def test_runs_on_the_device_of_x(train: XORDataset, test_set: XORDataset) -> Non
     result = sweep([4, 8], [1.0], range(4), train.X.cuda(), train.y.cuda())
     assert result.W1.is_cuda
     assert (result.accuracy(test_set.X, test_set.y) >= 0.99).float().mean() >= 0.75
-
-
-def exactly(message: str) -> str:
-    return f"^{re.escape(message)}$"
 
 
 def test_logits_accept_any_real_dtype_and_name_bad_input(full: SweepResult, test_set: XORDataset) -> None:

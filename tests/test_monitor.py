@@ -12,12 +12,6 @@ from torch.utils.tensorboard import SummaryWriter
 from xorlib import monitor, plotting
 
 
-@pytest.fixture(autouse=True)
-def _no_figures_left():
-    yield
-    plt.close("all")
-
-
 def log_run(logdir: Path) -> dict[str, list[float]]:
     """Log two scalars for 5 epochs and one figure; return what was logged."""
     logged = {"loss/train": [0.7, 0.5, 0.3, 0.2, 0.1 + 1e-9], "accuracy/train": [0.5, 0.6, 0.8, 0.9, 1.0]}

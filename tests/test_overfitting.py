@@ -16,12 +16,6 @@ from xorlib.plotting import LINE_COLORS
 matplotlib.use("Agg")
 
 
-@pytest.fixture(autouse=True)
-def _no_figures_left():
-    yield
-    plt.close("all")
-
-
 @pytest.fixture(scope="module")
 def parts() -> list:
     """The chapter's harder XOR, smaller: 60 noisy points cut 60/20/20."""

@@ -11,7 +11,6 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-import torch
 from matplotlib.figure import Figure
 from traitlets import TraitError
 
@@ -21,13 +20,8 @@ matplotlib.use("Agg")  # plt.show() draws nothing and leaves the figure open for
 
 
 @pytest.fixture(autouse=True)
-def _live_panel_one_thread_no_figures_left(monkeypatch):
+def _live_panel(monkeypatch, one_thread):  # one_thread: conftest.py, which closes the figures too
     monkeypatch.delenv("XORLIB_STATIC_OUTPUTS", raising=False)  # conftest.py sets it for the chapters
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # a model this small only loses time to thread hand-offs
-    yield
-    torch.set_num_threads(threads)
-    plt.close("all")
 
 
 def controls(box: widgets.interactive) -> dict[str, widgets.Widget]:

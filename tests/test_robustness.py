@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 import xorlib
+from tests.helpers import exactly, fake_accelerator, weights
 from xorlib import SimpleClassifier, XORDataset, accuracy, make_loader, predict, train_fast, train_model
 
 
@@ -19,17 +18,8 @@ def xy(n: int = 8, features: int = 2, labels: tuple[int, ...] = (0, 1)) -> tuple
     return X, y
 
 
-def exactly(message: str) -> str:
-    """A ``match`` pattern for this whole message and nothing around it."""
-    return f"^{re.escape(message)}$"
-
-
 def loader(X: torch.Tensor, y: torch.Tensor, batch_size: int = 4) -> DataLoader:
     return DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=False)
-
-
-def weights(model: torch.nn.Module) -> list[torch.Tensor]:
-    return [p.detach().clone() for p in model.parameters()]
 
 
 # --- dataset size and noise ------------------------------------------------------------------------
@@ -260,13 +250,6 @@ def test_predict_threshold_not_a_number() -> None:
 
 
 # --- devices ---------------------------------------------------------------------------------------
-
-def fake_accelerator(monkeypatch: pytest.MonkeyPatch, kind: str | None, count: int = 1) -> None:
-    """Pretend this machine's accelerator is ``kind`` (None: it has none) with ``count`` devices."""
-    found = torch.device(kind) if kind else None
-    monkeypatch.setattr(torch.accelerator, "current_accelerator", lambda check_available=False: found)
-    monkeypatch.setattr(torch.accelerator, "device_count", lambda: count if kind else 0)
-
 
 def test_cuda_asked_for_without_a_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
     fake_accelerator(monkeypatch, None)

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 import xorlib
+from tests.helpers import fake_accelerator, same_weights
 from xorlib import plotting
 
 matplotlib.use("Agg")
@@ -154,10 +155,6 @@ def test_make_loader_defaults_batch_128_shuffled_with_seed_0() -> None:
     assert not torch.equal(batches[0], other[0])
 
 
-def same_weights(a: nn.Module, b: nn.Module) -> bool:
-    return all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
-
-
 def test_training_defaults_are_100_epochs_batch_128_lr_0_1_seed_0() -> None:
     data = xorlib.XORDataset(300, seed=3)
     a, b = fresh_model(), fresh_model()
@@ -214,13 +211,6 @@ def test_progress_bar_is_60_columns_of_hashes_redrawn_every_tenth(epochs: int) -
     shown = {int(re.match(r"epoch +(\d+)", f).group(1)) for f in frames}
     assert shown == set(range(0, epochs, max(1, epochs // 10))) | {epochs}
     assert frames[-1].endswith("#|")  # full at the end
-
-
-def fake_accelerator(monkeypatch: pytest.MonkeyPatch, kind: str, count: int) -> None:
-    """Pretend ``torch.accelerator`` finds ``count`` devices of type ``kind``."""
-    found = torch.device(kind)
-    monkeypatch.setattr(torch.accelerator, "current_accelerator", lambda check_available=False: found)
-    monkeypatch.setattr(torch.accelerator, "device_count", lambda: count)
 
 
 def test_get_device_asks_torch_accelerator_and_falls_back_to_the_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
