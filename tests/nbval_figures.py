@@ -4,7 +4,8 @@ nbval compares text outputs and skips ``image/png``. The root ``conftest.py`` wr
 cell's ``compare_outputs`` with ``with_figures``: the frames of an animation (PNG data inside its
 HTML) are replaced by numbered placeholders on both sides, nbval compares the text as before, and
 then every figure and every frame is compared as pixels by its RMS difference, the measure of
-``matplotlib.testing.compare`` (a 0-255 scale per colour channel).
+``matplotlib.testing.compare`` (a 0-255 scale per channel), over red, green, blue and alpha: a
+figure whose background turns transparent differs, though its colours stay as they were.
 """
 
 from __future__ import annotations
@@ -22,17 +23,18 @@ from PIL import Image
 # The same chapter with the same pinned packages redraws every figure pixel for pixel (RMS 0.0 on
 # this machine). What may honestly differ elsewhere is the last bit of a probability on another
 # device, which moves a few pixels of a colour map by one level of 256: RMS well under 0.1. The
-# smallest visible edit we test for, a loss curve shifted by one pixel, scores above 1.5 on the
-# smallest stored figure (see tests/test_figures.py); a blank or recoloured figure scores 20 or more.
+# smallest visible edit we test for, a loss curve raised by 0.001 (about a pixel), scores 3.8; on
+# the stored figures, red and blue swapped score 8 or more, a blank figure 25 or more, and a white
+# background made transparent 75 or more (tests/test_figures.py).
 TOLERANCE = 1.0
 
 FRAME = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=\\\n]+)")
 
 
 def pixels(png: str | bytes) -> np.ndarray:
-    """A base64 PNG (as stored in a notebook) as an RGB array. Shape: (height, width, 3)."""
+    """A base64 PNG (as stored in a notebook) as an RGBA array, alpha kept. Shape: (height, width, 4)."""
     data = base64.b64decode(png) if isinstance(png, str) else png
-    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGBA"))
 
 
 def rms(expected: np.ndarray, actual: np.ndarray) -> float:

@@ -61,10 +61,10 @@ def test_every_figure_and_frame_is_found() -> None:
 
 @pytest.mark.parametrize(("where", "png"), IMAGES, ids=[w for w, _ in IMAGES])
 def test_visible_edits_fail_and_last_bits_pass(where: str, png: str) -> None:
-    image = pixels(png).astype(np.int16)
-    blank, recoloured = np.full_like(image, 255), image[..., ::-1]
+    image = pixels(png).astype(np.int16)  # RGBA
+    blank, recoloured = np.full_like(image, 255), image[..., [2, 1, 0, 3]]  # red and blue swapped
     shifted = np.roll(image, 2, axis=1)  # the whole drawing moved two pixels right
-    for edit in (blank, recoloured, shifted):
+    for edit in (blank, recoloured, shifted, see_through(image)):
         assert figure_differences([encode(edit)], [png]), f"{where}: a visible edit passes"
     noise = image.copy()
     flip = np.random.default_rng(0).random(image.shape[:2]) < 0.01  # 1% of pixels one level off
@@ -73,10 +73,17 @@ def test_visible_edits_fail_and_last_bits_pass(where: str, png: str) -> None:
     assert figure_differences([png], [png]) == []
 
 
-def drawn(losses: list[float]) -> str:
+def see_through(image: np.ndarray) -> np.ndarray:
+    """``image`` (RGBA) with its white pixels made fully transparent: every colour value kept."""
+    edited = image.copy()
+    edited[(image[..., :3] == 255).all(axis=-1), 3] = 0
+    return edited
+
+
+def drawn(losses: list[float], transparent: bool = False) -> str:
     plotting.loss_curve(losses)
     buffer = io.BytesIO()
-    plt.gcf().savefig(buffer, format="png", bbox_inches="tight")
+    plt.gcf().savefig(buffer, format="png", bbox_inches="tight", transparent=transparent)
     plt.close("all")
     return base64.b64encode(buffer.getvalue()).decode()
 
@@ -85,6 +92,22 @@ def test_a_slightly_shifted_curve_fails() -> None:
     losses = list(0.69 * np.exp(-np.linspace(0, 5, 100)))
     assert rms(pixels(drawn(losses)), pixels(drawn(losses))) == 0.0  # redrawing is exact
     assert rms(pixels(drawn(losses)), pixels(drawn([x + 0.001 for x in losses]))) > TOLERANCE
+
+
+def test_a_figure_made_transparent_fails() -> None:
+    """Alpha is compared: a figure whose background turns see-through fails, even where no colour
+    value changes (dropping alpha, as a comparison in RGB does, would pass it with RMS 0)."""
+    losses = list(0.69 * np.exp(-np.linspace(0, 5, 100)))
+    opaque = drawn(losses)
+    saved_transparent = drawn(losses, transparent=True)  # savefig(transparent=True): no background
+    assert figure_differences([saved_transparent], [opaque])
+    image = np.asarray(Image.open(io.BytesIO(base64.b64decode(opaque))).convert("RGBA"))
+    cleared = see_through(image)
+    assert (image[..., 3] == 255).all() and (cleared[..., 3] == 0).mean() > 0.5
+    assert (cleared[..., :3] == image[..., :3]).all(), "no colour value changed"
+    problems = figure_differences([encode(cleared)], [opaque])
+    assert len(problems) == 1 and problems[0].startswith("image 1 differs from the stored one"), problems
+    assert figure_differences([opaque], [encode(cleared)]), "either way round"
 
 
 def test_animation_frames_are_compared_one_by_one() -> None:

@@ -184,9 +184,29 @@ def test_results_holding_tensors_compare_by_identity(result: SweepResult, kind: 
     assert obj == obj and obj != copy and len({obj, copy}) == 2  # no "ambiguous Boolean value" error
 
 
-def test_matmul_timing_compares_by_value() -> None:
+@pytest.mark.parametrize("kind", ["MatmulTiming", "SweepResult", "SuccessTable"])
+def test_results_are_frozen_so_their_checks_hold_for_life(result: SweepResult, kind: str) -> None:
+    """Each result is checked when made (__post_init__); frozen, no assignment can undo that later."""
+    made = {"MatmulTiming": lambda: MatmulTiming(4, "cpu", 0.5, 3),
+            "SweepResult": lambda: dataclasses.replace(result),  # a copy: the fixture stays whole
+            "SuccessTable": lambda: result.success_table(*data(40, seed=1))}
+    obj = made[kind]()
+    for field in dataclasses.fields(obj):
+        before = getattr(obj, field.name)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(obj, field.name, None)  # a value its check refuses
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            delattr(obj, field.name)
+        assert getattr(obj, field.name) is before
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        obj.notes = "added later"
+
+
+def test_matmul_timing_is_a_value_usable_as_a_key() -> None:
     a, b = MatmulTiming(4, "cpu", 0.5, 3), MatmulTiming(4, "cpu", 0.5, 3)
-    assert a == b and hash(a) == hash(b) and a != MatmulTiming(4, "cpu", 0.25, 3)
+    assert a == b and a is not b and a != MatmulTiming(4, "cpu", 0.25, 3)
+    assert {a: "measured"}[b] == "measured"  # equal values hash alike: frozen and eq give __hash__
+    assert len({a, b, MatmulTiming(4, "cpu", 0.25, 3)}) == 2
 
 
 # --- 4. float64 inputs are converted, not refused --------------------------------------------------

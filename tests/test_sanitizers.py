@@ -3,6 +3,11 @@
 For every section: a line as a chapter prints it, variants that differ only in what may vary (they
 must compare equal after sanitizing), and near misses (a changed size, count, word or accuracy)
 that must still compare different.
+
+The file is read with nbval's own parser (``nbval.plugin.get_sanitize_patterns``), never with
+configparser: nbval finds each ``regex: `` line followed at once by a ``replace: `` line and knows
+nothing of sections, so a pair configparser accepts (``regex:x``, ``regex = x``, a comment or a
+continuation line between the two) can be one that nbval silently never applies.
 """
 
 from __future__ import annotations
@@ -12,21 +17,34 @@ import re
 from pathlib import Path
 
 import pytest
+from nbval.plugin import get_sanitize_patterns
 
 CONFIG = Path(__file__).resolve().parent / "sanitize.cfg"
+SECTION = re.compile(r"^\[([^\]\n]+)\]$", re.MULTILINE)  # a [name] line: for readers; nbval skips it
 
 
-def sanitizers() -> dict[str, tuple[str, str]]:
-    """``{section: (regex, replacement)}`` of tests/sanitize.cfg, in file order."""
-    config = configparser.ConfigParser(interpolation=None)
-    config.read(CONFIG)
-    return {name: (config[name]["regex"], config[name]["replace"]) for name in config.sections()}
+def nbval_patterns(text: str | None = None) -> dict[str, str]:
+    """``{regex: replacement}`` as nbval holds them: its parser's pairs put into a dict in file order,
+    as ``IPyNbFile.setup_sanitize_files`` does (a regex written twice keeps one entry, the later
+    replacement)."""
+    patterns: dict[str, str] = {}
+    patterns.update(get_sanitize_patterns(CONFIG.read_text() if text is None else text))
+    return patterns
+
+
+def section_pairs(text: str | None = None) -> dict[str, list[tuple[str, str]]]:
+    """Each ``[section]`` of the file and the (regex, replacement) pairs nbval reads inside it."""
+    text = CONFIG.read_text() if text is None else text
+    names, bodies = SECTION.findall(text), SECTION.split(text)[2::2]
+    return {name: get_sanitize_patterns(body) for name, body in zip(names, bodies, strict=True)}
 
 
 def sanitize(text: str, sections: list[str] | None = None) -> str:
-    """``text`` as nbval compares it: every sanitizer applied in order (or only ``sections``)."""
-    for name, (regex, replace) in sanitizers().items():
-        if sections is None or name in sections:
+    """``text`` as nbval compares it: each pattern applied in nbval's order (or only ``sections``')."""
+    pairs = section_pairs()
+    chosen = None if sections is None else {pair for name in sections for pair in pairs[name]}
+    for regex, replace in nbval_patterns().items():  # as IPyNbCell.sanitize applies them
+        if chosen is None or (regex, replace) in chosen:
             text = re.sub(regex, replace, text)
     return text
 
@@ -92,7 +110,36 @@ TABLE = {
 
 
 def test_every_sanitizer_has_a_table_row() -> None:
-    assert set(TABLE) == set(sanitizers()), "add a row to TABLE for each section of sanitize.cfg"
+    assert set(TABLE) == set(section_pairs()), "add a row to TABLE for each section of sanitize.cfg"
+
+
+def test_each_section_is_one_pattern_that_nbval_applies() -> None:
+    pairs = section_pairs()
+    for name, found in pairs.items():
+        assert len(found) == 1, f"[{name}]: nbval reads {len(found)} regex/replace pairs, expected 1"
+    in_sections = [pair for found in pairs.values() for pair in found]
+    # nothing outside a section, no regex twice (nbval would keep one), the order the file gives
+    assert list(nbval_patterns().items()) == in_sections
+
+
+BROKEN = {  # pairs configparser reads as a section's regex and replace, and nbval never applies
+    "no space after the colon": "regex:^a$\nreplace: b",
+    "= instead of :": "regex = ^a$\nreplace = b",
+    "a comment between": "regex: ^a$\n# why\nreplace: b",
+    "replace first": "replace: b\nregex: ^a$",
+    "capitalised keys": "Regex: ^a$\nReplace: b",
+    "a continuation line": "regex: ^a\n  $\nreplace: b",
+    "an empty replacement": "regex: ^a$\nreplace:",
+}
+
+
+@pytest.mark.parametrize("why", BROKEN)
+def test_a_pair_that_nbval_would_not_read_is_caught(why: str) -> None:
+    text = f"[broken]\n{BROKEN[why]}\n"
+    config = configparser.ConfigParser(interpolation=None)
+    config.read_string(text)
+    assert {"regex", "replace"} <= set(config["broken"]), "configparser reads a pair"
+    assert section_pairs(text) == {"broken": []} and nbval_patterns(text) == {}, "nbval reads none"
 
 
 @pytest.mark.parametrize("section", sorted(TABLE))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 
 import matplotlib
 import pytest
@@ -150,17 +153,52 @@ def test_strip_shows_every_seed_and_the_median() -> None:
         step_sizes.strip([0.1, 1.0, 10.0], losses)
 
 
-def test_chaotic_runs_repeat_under_any_thread_count() -> None:
+# Chapter 9's sweeps, run in a fresh process at 1 and then 2 threads: the learning-rate table (7 rates
+# x 32 seeds, batch 128; 30 epochs here, not 100) and the full-batch row (3 rates x 4 seeds, batch
+# 2500). At these sizes torch really splits work between threads (the worker-thread ticks measure
+# it); a toy sweep of 4 models in batches of 32 never leaves the main thread. OMP_WAIT_POLICY=PASSIVE
+# lets an idle worker sleep instead of spinning, so its CPU time is work it was given.
+THREADS_CHILD = """
+import os, sys, torch, xorlib
+from xorlib.figures import step_sizes
+
+def worker_ticks():  # CPU time, in clock ticks, of every thread of this process but the main one
+    if not os.path.isdir("/proc/self/task"):
+        return None
+    total = 0
+    for tid in os.listdir("/proc/self/task"):
+        if int(tid) != os.getpid():
+            fields = open(f"/proc/self/task/{tid}/stat").read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total
+
+train = xorlib.XORDataset(size=2500, seed=1)
+runs = {}
+for count in (1, 2):
+    torch.set_num_threads(count)
+    before = worker_ticks()
+    table = xorlib.sweep([4], (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0), range(32), train.X, train.y,
+                         num_epochs=30, batch_size=128)
+    full = xorlib.sweep([4], (0.01, 0.1, 1.0), range(4), train.X, train.y, batch_size=2500)
+    after = worker_ticks()
+    runs[count] = {"table": step_sizes.final_losses(table, train.X, train.y), "table_W1": table.W1,
+                   "full": step_sizes.final_losses(full, train.X, train.y), "full_W1": full.W1,
+                   "ticks": None if before is None else after - before}
+torch.save(runs, sys.argv[1])
+"""
+
+
+def test_chaotic_runs_repeat_under_any_thread_count(tmp_path) -> None:
     """The batched sweep does not depend on the thread count, even where it is chaotic (lr = 10): on
     one machine, `make test`'s one-thread kernel set changes only what the kernels themselves change."""
-    train = XORDataset(size=2500, seed=1)
-    threads, finals = torch.get_num_threads(), []
-    try:
-        for count in (1, 2):
-            torch.set_num_threads(count)
-            result = sweep([4], [10.0], range(4), train.X, train.y, num_epochs=30, batch_size=32)
-            finals.append(step_sizes.final_losses(result, train.X, train.y))
-    finally:
-        torch.set_num_threads(threads)
-    assert torch.equal(finals[0], finals[1]), finals
-    assert finals[0].max() > math.log(2), "lr = 10 is chaotic: some seeds end worse than a coin"
+    out = tmp_path / "runs.pt"
+    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
+    run = subprocess.run([sys.executable, "-c", THREADS_CHILD, str(out)], env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    one, two = (torch.load(out)[count] for count in (1, 2))
+    if two["ticks"] is not None:  # Linux: the second thread really took part (10 ms ticks)
+        assert two["ticks"] >= 3, f"the worker thread ran {two['ticks']} ticks (one thread: {one['ticks']})"
+    for name in ("table", "table_W1", "full", "full_W1"):
+        assert torch.equal(one[name], two[name]), f"{name} differs between 1 and 2 threads"
+    assert one["table"][0, -1].max() > math.log(2), "lr = 10 is chaotic: some seeds end worse than a coin"
