@@ -30,6 +30,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 
+from tests.helpers import skip_or_fail
+
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
 SCREENSHOT = ROOT / "_build" / "screenshot-decision-boundaries.png"
@@ -43,8 +45,7 @@ VIEWS = [(390, "light"), (390, "dark"), (1280, "light"), (1280, "dark")]  # phon
 # page holds its animation's frames (1.4 MB).
 SITE_BUDGET = 12_000_000
 FIRST_VISIT_BUDGET = 4_500_000
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+BROWSER_INSTALL = "apt-get install chromium chromium-driver"
 HOST = "127.0.0.1"
 CHROME_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
@@ -87,25 +88,31 @@ def site() -> Iterator[str]:
     server.server_close()
 
 
+def browser_programs() -> tuple[str, str]:
+    """chromium and chromedriver as PATH finds them. Without them the browser tests skip with how to
+    install them; in CI (CI set to true, 1, ...) or with XORCOURSE_REQUIRE_BROWSER=1 they fail."""
+    found = {name: shutil.which(name) for name in ("chromium", "chromedriver")}
+    missing = [name for name, path in found.items() if path is None]
+    if missing:
+        skip_or_fail(f"headless browser test needs chromium and chromedriver on PATH; missing: "
+                     f"{', '.join(missing)} ({BROWSER_INSTALL})", "XORCOURSE_REQUIRE_BROWSER")
+    return found["chromium"], found["chromedriver"]
+
+
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
-    if missing:
-        reason = f"headless browser test needs chromium and chromedriver; missing: {', '.join(missing)}"
-        if os.environ.get("XORCOURSE_REQUIRE_BROWSER") == "1":
-            pytest.fail(reason + " (XORCOURSE_REQUIRE_BROWSER=1)")
-        pytest.skip(reason)
+    chromium, chromedriver = browser_programs()
     os.environ["SE_OFFLINE"] = "true"  # selenium-manager must never download anything
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
+    options.binary_location = chromium
     for arg in CHROME_ARGS:
         options.add_argument(arg)
     options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=chromedriver))
     driver.set_page_load_timeout(30)
     driver.set_script_timeout(60)
     driver.get("about:blank")
@@ -764,3 +771,23 @@ def test_make_lab_allows_root_only_as_root(tmp_path: Path) -> None:
     assert "--allow-root" in lab_command(0)
     assert "--allow-root" not in lab_command(1000)
     assert ("--allow-root" in lab_command(None)) == (os.getuid() == 0)  # this machine's own user
+
+
+@pytest.mark.parametrize(("env", "outcome"), [
+    ({}, "skip"), ({"CI": "false"}, "skip"), ({"CI": "0"}, "skip"),
+    ({"CI": "true"}, "fail"), ({"CI": "1"}, "fail"), ({"CI": "True"}, "fail"),
+    ({"XORCOURSE_REQUIRE_BROWSER": "1"}, "fail")],
+    ids=["no CI", "CI=false", "CI=0", "CI=true", "CI=1", "CI=True", "XORCOURSE_REQUIRE_BROWSER=1"])
+def test_without_a_browser_ci_fails_instead_of_skipping(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                       env: dict[str, str], outcome: str) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no chromium, no chromedriver
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("XORCOURSE_REQUIRE_BROWSER", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    # both caught here: an uncaught skip would only mark this test skipped
+    with pytest.raises((pytest.fail.Exception, pytest.skip.Exception),
+                       match=r"needs chromium and chromedriver on PATH; missing: chromium, "
+                             r"chromedriver \(apt-get install chromium chromium-driver\)") as raised:
+        browser_programs()
+    assert raised.type is (pytest.fail.Exception if outcome == "fail" else pytest.skip.Exception), raised
