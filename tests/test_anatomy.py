@@ -54,7 +54,7 @@ def test_sequential_models_and_their_activations_are_read() -> None:
     assert len(ax.patches) == 2 + 3 + 3 + 1 and len(ax.lines) == 6 + 9 + 3
     assert [t for t in texts(ax) if t.startswith("hidden")] == ["hidden (relu)", "hidden (tanh)"]
     assert "output" in texts(ax)
-    layers = anatomy.linear_layers(nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1), nn.Sigmoid()))
+    layers = anatomy._linear_layers(nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1), nn.Sigmoid()))
     assert [(name, act) for name, _, act in layers] == [("0", "relu"), ("2", "")]  # sigmoid: not hidden
     bare = anatomy.draw_network(nn.Linear(2, 1))  # logistic regression: no hidden column
     assert len(bare.patches) == 3 and len(bare.lines) == 2 and "weight\n(1, 2)" in texts(bare)

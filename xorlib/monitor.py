@@ -16,15 +16,38 @@ from tensorboard.backend.event_processing.event_accumulator import SCALARS, Even
 
 from xorlib.plotting import DPI, LINE_COLORS
 
-Scalars = dict[str, tuple[list[int], list[float]]]
+__all__ = ["Scalars", "read_scalars", "run_tags", "scalar_plot"]
+
+Scalars = dict[str, tuple[list[int], list[float]]]  # {tag: (steps, values)}, as read_scalars returns
 
 
 def run_tags(logdir: str | Path) -> dict[str, list[str]]:
     """The tags logged in the run directory ``logdir``, per kind (``"scalars"``, ``"images"``, ...).
 
+    Kinds with no tag are left out.
+
+    Args:
+        logdir (str | Path): the directory a ``SummaryWriter`` wrote its event files to.
+
+    Returns:
+        dict[str, list[str]]: the sorted tags of each kind logged.
+
     Raises:
         TypeError: ``logdir`` is not a str or Path.
         FileNotFoundError: ``logdir`` is not a directory holding event files.
+
+    Example::
+
+        >>> import tempfile
+        >>> from torch.utils.tensorboard import SummaryWriter
+        >>> from xorlib import monitor
+        >>> logdir = tempfile.TemporaryDirectory()
+        >>> with SummaryWriter(logdir.name) as writer:
+        ...     for epoch, loss in enumerate([0.75, 0.5, 0.25]):
+        ...         writer.add_scalar("loss/train", loss, epoch)
+        >>> monitor.run_tags(logdir.name)
+        {'scalars': ['loss/train']}
+        >>> logdir.cleanup()
     """
     return {kind: sorted(tags) for kind, tags in _load(logdir).Tags().items()
             if isinstance(tags, list) and tags}
@@ -35,9 +58,28 @@ def read_scalars(logdir: str | Path) -> Scalars:
 
     Values come back as the 32-bit floats the event file stores.
 
+    Args:
+        logdir (str | Path): the directory a ``SummaryWriter`` wrote its event files to.
+
+    Returns:
+        Scalars: the steps and values of each scalar tag, tags in sorted order.
+
     Raises:
         TypeError: ``logdir`` is not a str or Path.
         FileNotFoundError: ``logdir`` is not a directory holding event files.
+
+    Example::
+
+        >>> import tempfile
+        >>> from torch.utils.tensorboard import SummaryWriter
+        >>> from xorlib import monitor
+        >>> logdir = tempfile.TemporaryDirectory()
+        >>> with SummaryWriter(logdir.name) as writer:
+        ...     for epoch, loss in enumerate([0.75, 0.5, 0.25]):
+        ...         writer.add_scalar("loss/train", loss, epoch)
+        >>> monitor.read_scalars(logdir.name)  # these values are exact in float32
+        {'loss/train': ([0, 1, 2], [0.75, 0.5, 0.25])}
+        >>> logdir.cleanup()
     """
     acc = _load(logdir)
     scalars = {}
@@ -59,7 +101,26 @@ def _load(logdir: str | Path) -> EventAccumulator:
 
 
 def scalar_plot(scalars: Scalars, title: str = "Read back from the event files") -> Figure:
-    """One panel per tag, stacked, sharing the step axis. Shape: ``{tag: (steps, values)}``."""
+    """One panel per tag, stacked, sharing the step axis.
+
+    Args:
+        scalars (Scalars): ``{tag: (steps, values)}``, as ``read_scalars`` returns them.
+        title (str): the figure's title.
+
+    Returns:
+        Figure: one axes per tag, in the order of ``scalars``, each labelled with its tag.
+
+    Example::
+
+        >>> import matplotlib.pyplot as plt
+        >>> from xorlib import monitor
+        >>> scalars = {"accuracy/train": ([0, 1, 2], [0.5, 0.75, 1.0]),
+        ...            "loss/train": ([0, 1, 2], [0.7, 0.4, 0.2])}
+        >>> fig = monitor.scalar_plot(scalars)
+        >>> [ax.get_ylabel() for ax in fig.axes]
+        ['accuracy/train', 'loss/train']
+        >>> plt.close(fig)
+    """
     if not isinstance(scalars, dict) or not scalars:
         raise ValueError(f"scalars must be a non-empty dict {{tag: (steps, values)}}, got {scalars!r}")
     fig, axes = plt.subplots(len(scalars), 1, figsize=(5, 1.2 + 1.6 * len(scalars)), dpi=DPI, sharex=True,

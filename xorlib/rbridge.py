@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import torch
 
+__all__ = ["MAX_VALUES", "to_r"]
+
 MAX_VALUES = 10_000_000  # one Python object per value on the way to R: keep it to a few hundred MB
 
 
@@ -20,14 +22,29 @@ def to_r(tensor: torch.Tensor) -> dict[str, list]:
     The tensor is detached and copied to the CPU; nothing in R shares its memory.
 
     Args:
-        tensor: a real or boolean tensor of any shape (a 0-d tensor gives one value, shape ``[]``).
+        tensor (Tensor): a real or boolean tensor of any shape (a 0-d tensor gives one value,
+            shape ``[]``).
 
     Returns:
-        ``{"values": [...], "shape": [...]}``: floats, ints or bools in row-major (C) order
+        dict[str, list]: ``{"values": [...], "shape": [...]}``: floats, ints or bools in row-major (C) order
         (the last index varies fastest), and the size of each dimension.
 
+    Raises:
+        TypeError: ``tensor`` is not a tensor, or is complex.
+        ValueError: ``tensor`` has more than ``MAX_VALUES`` values.
+
     Shape:
-        ``values`` has ``tensor.numel()`` entries; ``shape`` has ``tensor.dim()``.
+        - tensor: any shape ``(d_1, ..., d_k)``, ``k >= 0``.
+        - values: ``tensor.numel()`` entries; shape: ``k`` entries.
+
+    Example::
+
+        >>> import torch
+        >>> import xorlib
+        >>> xorlib.to_r(torch.tensor([[1, 2, 3], [4, 5, 6]]))
+        {'values': [1, 2, 3, 4, 5, 6], 'shape': [2, 3]}
+        >>> xorlib.to_r(torch.tensor(True))
+        {'values': [True], 'shape': []}
     """
     if not isinstance(tensor, torch.Tensor):
         raise TypeError(f"to_r expects a torch.Tensor, got {type(tensor).__name__}")

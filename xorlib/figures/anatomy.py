@@ -18,12 +18,15 @@ from torch import nn
 from xorlib import _checks, plotting
 from xorlib.xordata import check_xy
 
-MAX_UNITS = 32  # per layer: beyond this the diagram is a grey block, not a picture
-GAP, RADIUS = 2.0, 0.3  # between columns, of a unit (units sit 1 apart in a column)
-NODE_COLORS = ("#56B4E9", "#009E73", "#CC79A7")  # input, hidden, output (Okabe-Ito, not the class colours)
+__all__ = ["MAX_UNITS", "RADIUS", "ProductFeature", "compare_boundaries", "draw_network"]
+
+MAX_UNITS = 32  # units per layer that draw_network draws; a larger layer would not make a readable picture
+RADIUS = 0.3  # of a unit; units sit 1 apart in a column
+_GAP = 2.0  # between columns
+_NODE_COLORS = ("#56B4E9", "#009E73", "#CC79A7")  # input, hidden, output (Okabe-Ito, not the class colours)
 
 
-def linear_layers(model: nn.Module) -> list[tuple[str, nn.Linear, str]]:
+def _linear_layers(model: nn.Module) -> list[tuple[str, nn.Linear, str]]:
     """The ``nn.Linear`` layers of ``model`` in registration order, as ``(name, layer, activation)``.
 
     ``activation`` names the non-linear modules registered between this layer and the next
@@ -57,43 +60,60 @@ def draw_network(model: nn.Module, ax: plt.Axes | None = None) -> plt.Axes:
     one entry per edge. Biases are not drawn.
 
     Args:
-        model: a module whose ``nn.Linear`` layers form a chain (``SimpleClassifier``, ``nn.Sequential``).
-        ax: the Axes to draw on; a new figure when ``None``.
+        model (nn.Module): a module whose ``nn.Linear`` layers form a chain (``SimpleClassifier``,
+            ``nn.Sequential``), at most ``MAX_UNITS`` units per layer.
+        ax (Axes, optional): the Axes to draw on; a new figure when ``None``.
 
     Returns:
-        The Axes: one ``Circle`` patch per unit in ``ax.patches``, one line per weight in ``ax.lines``.
+        Axes: the Axes drawn on, one ``Circle`` patch per unit in ``ax.patches`` and one line per
+        weight in ``ax.lines``.
+
+    Raises:
+        TypeError: ``model`` is not an ``nn.Module`` instance.
+        ValueError: no ``nn.Linear`` layer, layers that do not chain, or more than ``MAX_UNITS`` units.
+
+    Example::
+
+        >>> import matplotlib.pyplot as plt
+        >>> from xorlib import SimpleClassifier
+        >>> from xorlib.figures import anatomy
+        >>> ax = anatomy.draw_network(SimpleClassifier(2, 4, 1))
+        >>> len(ax.patches), len(ax.lines)  # 2 + 4 + 1 units, 2 * 4 + 4 * 1 weights
+        (7, 12)
+        >>> plt.close(ax.figure)
     """
-    layers = linear_layers(model)
+    layers = _linear_layers(model)
     sizes = [layers[0][1].in_features] + [layer.out_features for _, layer, _ in layers]
     if max(sizes) > MAX_UNITS:
         raise ValueError(f"draw_network draws at most {MAX_UNITS} units per layer, got sizes {sizes}")
     if ax is None:
         _, ax = plt.subplots(figsize=(2 * len(sizes) + 1, 0.7 * max(sizes) + 1.8), dpi=plotting.DPI)
-    # unit i of column c (n units) sits at (c * GAP, (n - 1) / 2 - i): every column centred on 0
+    # unit i of column c (n units) sits at (c * _GAP, (n - 1) / 2 - i): every column centred on 0
     heights = [[(n - 1) / 2 - i for i in range(n)] for n in sizes]
     top, bottom = max(sizes) / 2, -max(sizes) / 2
     for col, (name, layer, _) in enumerate(layers):  # edges first, so the units sit on top of them
         for y_in in heights[col]:
             for y_out in heights[col + 1]:
-                ax.plot([col * GAP, (col + 1) * GAP], [y_in, y_out], color="#999999", linewidth=0.8, zorder=1)
+                ax.plot([col * _GAP, (col + 1) * _GAP], [y_in, y_out], color="#999999", linewidth=0.8,
+                        zorder=1)
         weight = f"{name}.weight" if name else "weight"  # as named_parameters() names it
         shape = tuple(layer.weight.shape)  # (out, in): one weight per edge
-        ax.text((col + 0.5) * GAP, bottom - 0.1, f"{weight}\n{shape}", ha="center", va="top", fontsize=9)
+        ax.text((col + 0.5) * _GAP, bottom - 0.1, f"{weight}\n{shape}", ha="center", va="top", fontsize=9)
     for col, n in enumerate(sizes):
         kind = 0 if col == 0 else 2 if col == len(sizes) - 1 else 1
         for i, y in enumerate(heights[col]):
-            ax.add_patch(Circle((col * GAP, y), RADIUS, facecolor=NODE_COLORS[kind], edgecolor="#333333",
+            ax.add_patch(Circle((col * _GAP, y), RADIUS, facecolor=_NODE_COLORS[kind], edgecolor="#333333",
                                 zorder=2))
             if kind == 2:  # "logit" is wider than a unit: written beside it
-                ax.text(col * GAP + RADIUS + 0.1, y, "logit" if n == 1 else f"logit {i + 1}", ha="left",
+                ax.text(col * _GAP + RADIUS + 0.1, y, "logit" if n == 1 else f"logit {i + 1}", ha="left",
                         va="center", fontsize=10)
             else:
-                ax.text(col * GAP, y, f"$x_{{{i + 1}}}$" if kind == 0 else f"$h_{{{i + 1}}}$", ha="center",
+                ax.text(col * _GAP, y, f"$x_{{{i + 1}}}$" if kind == 0 else f"$h_{{{i + 1}}}$", ha="center",
                         va="center", fontsize=10, zorder=3)
         activation = layers[col - 1][2] if kind == 1 else ""
         title = ("input", "hidden", "output")[kind] + (f" ({activation})" if activation else "")
-        ax.text(col * GAP, top + 0.05, title, ha="center", va="bottom", fontsize=10)
-    ax.set_xlim(-0.5, (len(sizes) - 1) * GAP + 1.1)
+        ax.text(col * _GAP, top + 0.05, title, ha="center", va="bottom", fontsize=10)
+    ax.set_xlim(-0.5, (len(sizes) - 1) * _GAP + 1.1)
     ax.set_ylim(bottom - 1.0, top + 0.6)
     ax.set_aspect("equal")  # round units
     ax.axis("off")
@@ -104,10 +124,23 @@ class ProductFeature(nn.Module):
     """Append the product of the two inputs: ``(x1, x2)`` becomes ``(x1, x2, x1 * x2)``.
 
     On XOR's corners ``x1 + x2 - 2 * x1 * x2`` is the label itself, so a linear layer on these
-    three features can separate the classes.
+    three features can separate the classes. The module has no parameters.
 
     Shape:
-        input ``(N, 2)`` -> output ``(N, 3)``.
+        - Input: ``(N, 2)``.
+        - Output: ``(N, 3)``, the input's two columns then their product.
+
+    Example::
+
+        >>> import torch
+        >>> from torch import nn
+        >>> from xorlib.figures.anatomy import ProductFeature
+        >>> corners = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+        >>> ProductFeature()(corners)[:, 2]
+        tensor([0., 0., 0., 1.])
+        >>> model = nn.Sequential(ProductFeature(), nn.Linear(3, 1))  # a linear model on 3 features
+        >>> model(corners).shape
+        torch.Size([4, 1])
     """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -122,12 +155,30 @@ def compare_boundaries(models: Mapping[str, nn.Module], X: torch.Tensor, y: torc
     """Draw each model's P(class 1) and 0.5 contour with the samples, side by side, one shared legend.
 
     Args:
-        models: ``{title: model}``; each model maps ``(N, 2)`` points to ``(N, 1)`` logits.
-        X: samples ``(N, 2)``, drawn on every panel.
-        y: their labels ``(N,)`` of 0/1.
+        models (Mapping[str, nn.Module]): ``{title: model}``, one panel each, in order.
+        X (Tensor): the samples, drawn on every panel.
+        y (Tensor): their labels, 0 or 1.
 
     Returns:
-        The figure, one panel per model, a colour bar for P(class 1) and the legend below.
+        Figure: one panel per model, a colour bar for P(class 1) and the legend below.
+
+    Shape:
+        - X: ``(N, 2)``.
+        - y: ``(N,)``.
+        - each model: ``(M, 2)`` points to ``(M, 1)`` logits.
+
+    Example::
+
+        >>> import matplotlib.pyplot as plt
+        >>> from torch import nn
+        >>> from xorlib import SimpleClassifier, XORDataset
+        >>> from xorlib.figures import anatomy
+        >>> data = XORDataset(20, seed=0)
+        >>> models = {"linear": nn.Linear(2, 1), "2-4-1": SimpleClassifier(2, 4, 1)}
+        >>> fig = anatomy.compare_boundaries(models, data.X, data.y)
+        >>> [ax.get_title() for ax in fig.axes[:2]]
+        ['linear', '2-4-1']
+        >>> plt.close(fig)
     """
     if not isinstance(models, Mapping) or not models:
         raise TypeError(f"models must be a non-empty dict {{title: model}}, got {models!r}")

@@ -16,6 +16,8 @@ from matplotlib.figure import Figure
 from xorlib import plotting
 from xorlib.classifier import SimpleClassifier
 
+__all__ = ["CORNERS", "UNIT_COLORS", "activations", "corner_votes", "hidden_space", "unit_lines"]
+
 UNIT_COLORS = ("#009E73", "#D55E00", "#CC79A7", "#000000")  # Okabe-Ito, apart from the class colours
 CORNERS = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])  # the clean XOR inputs
 
@@ -30,9 +32,28 @@ def _classifier(model: SimpleClassifier) -> SimpleClassifier:
 
 @torch.no_grad()
 def activations(model: SimpleClassifier, X: torch.Tensor) -> torch.Tensor:
-    """The hidden layer's outputs ``tanh(X W^T + b)`` for the samples ``X``.
+    """The hidden layer's outputs ``tanh(X W^T + b)`` for the samples ``X``, computed without a graph.
 
-    Shape: ``X`` ``(N, 2)`` -> ``(N, hidden)``, on the CPU.
+    Args:
+        model (SimpleClassifier): a classifier with 2 inputs and 1 output.
+        X (Tensor): the samples, moved to the model's device and dtype.
+
+    Returns:
+        Tensor: each sample's hidden activations, each in ``(-1, 1)``, on the CPU.
+
+    Shape:
+        - X: ``(N, 2)``.
+        - Output: ``(N, hidden)``.
+
+    Example::
+
+        >>> import torch
+        >>> from xorlib import SimpleClassifier
+        >>> from xorlib.figures import hidden_units
+        >>> model = SimpleClassifier(2, 3, 1)
+        >>> h = hidden_units.activations(model, torch.rand(5, 2))
+        >>> h.shape, bool(h.abs().max() < 1)
+        (torch.Size([5, 3]), True)
     """
     model = _classifier(model)
     if not isinstance(X, torch.Tensor):
@@ -47,10 +68,29 @@ def activations(model: SimpleClassifier, X: torch.Tensor) -> torch.Tensor:
 def corner_votes(model: SimpleClassifier) -> torch.Tensor:
     """What each hidden unit adds to the output logit at the corners (0,0), (1,0), (0,1), (1,1).
 
+    Args:
+        model (SimpleClassifier): a classifier with 2 inputs and 1 output.
+
     Returns:
-        ``v_k * h_k(corner)``, shape ``(hidden, 4)``; a row's sign says which class the unit
-        pushes that corner towards (positive: class 1). Each column plus the output bias ``c``
-        sums to the model's logit there.
+        Tensor: ``v_k * h_k(corner)``; a row's sign says which class the unit pushes that corner
+        towards (positive: class 1). Each column plus the output bias ``c`` sums to the model's
+        logit there.
+
+    Shape:
+        - Output: ``(hidden, 4)``, one column per corner of ``CORNERS``.
+
+    Example::
+
+        >>> import torch
+        >>> from xorlib import SimpleClassifier
+        >>> from xorlib.figures import hidden_units
+        >>> model = SimpleClassifier(2, 3, 1)
+        >>> votes = hidden_units.corner_votes(model)
+        >>> votes.shape
+        torch.Size([3, 4])
+        >>> logits = model(hidden_units.CORNERS).squeeze(1).detach()
+        >>> torch.allclose(votes.sum(0) + model.linear2.bias.detach(), logits, atol=1e-6)
+        True
     """
     weight = _classifier(model).linear2.weight.cpu()  # (1, hidden)
     return (activations(model, CORNERS) * weight).T  # (hidden, 4)
@@ -62,6 +102,31 @@ def unit_lines(model: SimpleClassifier, X: torch.Tensor, y: torch.Tensor,
 
     Each unit has its own colour and dash, named in a legend under the axes with the sign of
     its output weight; an arrow from each line points to the side where the unit is positive.
+    A unit whose weights are all zero has no line.
+
+    Args:
+        model (SimpleClassifier): a classifier with 2 inputs and 1 output.
+        X (Tensor): the samples drawn under the lines.
+        y (Tensor): their labels, 0 or 1.
+        title (str): the axes' title.
+
+    Returns:
+        Figure: one axes, one line per hidden unit.
+
+    Shape:
+        - X: ``(N, 2)``.
+        - y: ``(N,)``.
+
+    Example::
+
+        >>> import matplotlib.pyplot as plt
+        >>> from xorlib import SimpleClassifier, XORDataset
+        >>> from xorlib.figures import hidden_units
+        >>> data = XORDataset(20, seed=0)
+        >>> fig = hidden_units.unit_lines(SimpleClassifier(2, 3, 1), data.X, data.y)
+        >>> len(fig.axes[0].get_lines())  # one line per hidden unit
+        3
+        >>> plt.close(fig)
     """
     weight = _classifier(model).linear1.weight.detach().cpu()  # (hidden, 2)
     bias = model.linear1.bias.detach().cpu()  # (hidden,)
@@ -93,6 +158,30 @@ def hidden_space(model: SimpleClassifier, X: torch.Tensor, y: torch.Tensor,
     direction of hidden space orthogonal to ``v`` along which the samples spread most.
 
     A vertical line at logit 0 is the output unit's boundary: a single threshold.
+
+    Args:
+        model (SimpleClassifier): a classifier with 2 inputs and 1 output.
+        X (Tensor): the samples, mapped into hidden space.
+        y (Tensor): their labels, 0 or 1.
+        title (str): the axes' title.
+
+    Returns:
+        Figure: one axes, the samples and the threshold line.
+
+    Shape:
+        - X: ``(N, 2)``.
+        - y: ``(N,)``.
+
+    Example::
+
+        >>> import matplotlib.pyplot as plt
+        >>> from xorlib import SimpleClassifier, XORDataset
+        >>> from xorlib.figures import hidden_units
+        >>> data = XORDataset(20, seed=0)
+        >>> fig = hidden_units.hidden_space(SimpleClassifier(2, 3, 1), data.X, data.y)
+        >>> fig.axes[0].get_title()
+        'The samples in hidden space'
+        >>> plt.close(fig)
     """
     h = activations(model, X)  # (N, hidden)
     v = model.linear2.weight.detach().cpu()[0]  # (hidden,)

@@ -20,26 +20,40 @@ from xorlib.figures.explore import explore
 if TYPE_CHECKING:
     from ipywidgets import interactive
 
-STATIC_NOTE = ("Interactive panel: run this cell in Jupyter, with the chapter's earlier cells run, "
+__all__ = ["show"]
+
+_STATIC_NOTE = ("Interactive panel: run this cell in Jupyter, with the chapter's earlier cells run, "
                "to train and redraw.")
 # Round learning rates (the 1-2-5 series from 0.01 to 10), shown as typed: "0.05", not "0.050".
-LEARNING_RATES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
+_LEARNING_RATES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 
 
 def show(seed: int = 0) -> interactive | None:
     """Build the panel: sliders, a Train button, and the default model's boundary and loss drawn once.
 
     Args:
-        seed: the seed of every run (data, initial weights, shuffling), so settings alone decide.
+        seed (int): the seed of every run (data, initial weights, shuffling), so settings alone decide.
 
     Returns:
-        The ``ipywidgets.interactive`` box (a notebook displays it as a cell's last value); its
-        ``result`` is the ``Figure`` of the latest run. ``None`` when ``XORLIB_STATIC_OUTPUTS`` is
-        set, after printing a note, since a static page cannot run Python.
+        ipywidgets.interactive | None: the panel (a notebook displays it as a cell's last value);
+        its ``result`` is the ``Figure`` of the latest run (``explore.explore``). ``None`` when
+        ``XORLIB_STATIC_OUTPUTS`` is set, after printing a note, since a static page cannot run Python.
+
+    Example::
+
+        >>> from unittest import mock
+        >>> from xorlib.figures import panel
+        >>> with mock.patch.dict("os.environ", {"XORLIB_STATIC_OUTPUTS": "1"}):  # a static page
+        ...     panel.show() is None
+        Interactive panel: run this cell in Jupyter, ...
+        True
+
+    In Jupyter, with ``XORLIB_STATIC_OUTPUTS`` unset, ``panel.show()`` trains the default model
+    (100 epochs), draws it and returns the panel.
     """
     seed = _checks.seed("seed", seed)
     if os.environ.get("XORLIB_STATIC_OUTPUTS"):
-        print(STATIC_NOTE)
+        print(_STATIC_NOTE)
         return None
     import ipywidgets as widgets
 
@@ -52,7 +66,7 @@ def show(seed: int = 0) -> interactive | None:
     box = widgets.interactive(
         train_and_draw, {"manual": True, "manual_name": "Train"},
         hidden=widgets.IntSlider(value=4, min=1, max=8, description="hidden units", style=style),
-        lr=widgets.SelectionSlider(options=[(f"{lr:g}", lr) for lr in LEARNING_RATES], value=0.5,
+        lr=widgets.SelectionSlider(options=[(f"{lr:g}", lr) for lr in _LEARNING_RATES], value=0.5,
                                    description="learning rate", style=style),
         std=widgets.FloatSlider(value=0.1, min=0.0, max=0.5, step=0.05, description="noise std",
                                 style=style),
