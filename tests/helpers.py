@@ -15,8 +15,7 @@ import pytest
 import torch
 from torch import nn
 
-# Values of CI that mean "not in CI"; any other non-empty value (true, 1, yes, a CI's name) means CI.
-NOT_CI = ("", "0", "false", "no", "off")
+from tests.ci import in_ci  # the tests read CI one way
 
 
 def exactly(message: str) -> str:
@@ -51,11 +50,6 @@ def threads(count: int) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
-
-
-def in_ci() -> bool:
-    """Whether the environment variable CI says this is a CI run (CI=true, CI=1, ...)."""
-    return os.environ.get("CI", "").strip().lower() not in NOT_CI
 
 
 def skip_or_fail(reason: str, required_by: str) -> None:

@@ -2,7 +2,7 @@
 
 The appendix (chapters/appendix_r.ipynb) runs in the R kernel "ir", which `make setup` registers
 where R is on PATH (tools/register_r_kernel.py). Without it the appendix's tests skip with the
-reason below; in CI (CI=true) or with XORCOURSE_REQUIRE_R=1 they fail instead.
+reason below; in CI (CI=true, CI=1, ...) or with XORCOURSE_REQUIRE_R=1 they fail instead.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+from tests.ci import in_ci
 
 INSTALL = ("apt-get install --no-install-recommends r-base-core r-cran-reticulate r-cran-irkernel, "
            "then make setup")
@@ -32,7 +34,7 @@ def is_r(spec: dict) -> bool:
 
 def required() -> bool:
     """CI and XORCOURSE_REQUIRE_R=1 must run the R appendix, not skip it."""
-    return os.environ.get("CI", "").lower() == "true" or os.environ.get("XORCOURSE_REQUIRE_R") == "1"
+    return in_ci() or os.environ.get("XORCOURSE_REQUIRE_R") == "1"
 
 
 def missing(kernel: str = "ir") -> str | None:
