@@ -36,10 +36,10 @@ def chapter(request: pytest.FixtureRequest, this_run) -> Callable[[str], tuple[s
     return read
 
 
-def test_chapter12_peak_is_the_sum_in_the_prose_and_the_measured_share(request, chapter) -> None:
+def test_chapter13_peak_is_the_sum_in_the_prose_and_the_measured_share(request, chapter) -> None:
     if request.node.callspec.params["chapter"] == "this run":
         pytest.skip("the prose's peak is that of the machine the stored outputs were made on")
-    prose, outputs = chapter("12_going_further.ipynb")
+    prose, outputs = chapter("13_going_further.ipynb")
     (peak,) = map(float, re.findall(r"\\approx (\d+)\$ GFLOP/s", prose))
     assert "2 \\times 8 \\times 2 \\times 2 \\times 3.2 \\times 10^9" in prose
     assert peak == round(2 * 8 * 2 * 2 * 3.2), "the sum written in the prose"

@@ -26,7 +26,8 @@ def _live_panel(monkeypatch, one_thread):  # one_thread: conftest.py, which clos
 
 def controls(box: widgets.interactive) -> dict[str, widgets.Widget]:
     """The panel's settings widgets by description, and the Train button under "Train"."""
-    return {w.description: w for w in box.children if isinstance(w, widgets.ValueWidget | widgets.Button)}
+    return {w.description: w for w in box.children
+            if isinstance(w, widgets.ValueWidget | widgets.Button) and w.description}
 
 
 def probability_map(fig: Figure) -> np.ndarray:
@@ -68,7 +69,9 @@ def test_controls_show_whole_descriptions_and_only_sensible_values() -> None:
     c = controls(panel.show())
     settings = [w for name, w in c.items() if name != "Train"]
     assert len(settings) == 5
-    assert all(w.style.description_width == "initial" for w in settings)
+    # one description width and one control width: every slider track starts at the same place
+    assert len({(w.style.description_width, w.layout.width) for w in settings}) == 1
+    assert float(settings[0].style.description_width.removesuffix("em")) >= len("learning rate") * 0.55
     rates = [value for _, value in c["learning rate"].options]
     for rate in rates:  # 1, 2 or 5 times a power of ten
         assert round(rate / 10 ** math.floor(math.log10(rate)), 9) in (1, 2, 5)
@@ -93,3 +96,23 @@ def test_bad_seed_is_refused_and_import_xorlib_does_not_need_ipywidgets() -> Non
     code = "import sys, xorlib; xorlib.figures.panel.show; print('ipywidgets' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_the_status_line_says_training_while_a_run_is_under_way(monkeypatch) -> None:
+    box = panel.show()
+    (status,) = [w for w in box.children if isinstance(w, widgets.HTML)]
+    assert status.value.startswith("Trained in ")
+    seen = []
+
+    def slow_explore(*args, **kwargs):
+        seen.append(status.value)  # what the learner reads while the model trains
+        return explore.explore(*args, **kwargs)
+
+    monkeypatch.setattr(panel, "explore", slow_explore)
+    c = controls(box)
+    c["epochs"].value = 10
+    c["Train"].click()
+    assert seen and seen[0].startswith("<b>Training</b> 4 hidden units for 10 epochs")
+    assert status.value.startswith("Trained in ")
+    children = list(box.children)
+    assert children.index(status) == len(children) - 2  # under the button, above the figure

@@ -40,7 +40,13 @@ from xorlib.exercises.ch08_ch10 import (
     check_09_momentum_step,
     check_10_early_stopping,
 )
-from xorlib.exercises.ch12 import check_12_peak
+from xorlib.exercises.ch12 import (
+    check_12_accuracy,
+    check_12_two_classes,
+    debug_12_training_loop,
+    predict_12_shapes,
+)
+from xorlib.exercises.ch13 import check_13_peak
 from xorlib.exercises.r_appendix import check_r_second_batch
 
 __all__ = [
@@ -50,5 +56,6 @@ __all__ = [
     "check_04_last_batch_size", "check_05_bce", "check_05_training_step", "check_06_epoch_count",
     "check_06_train_loop", "check_07_accuracy", "check_07_eval_mode", "check_08_batched_logits",
     "check_09_momentum_step", "check_10_early_stopping", "check_11_linear_boundary",
-    "check_11_probability_grid", "check_12_peak", "check_r_second_batch",
+    "check_11_probability_grid", "check_12_accuracy", "check_12_two_classes", "check_13_peak",
+    "check_r_second_batch", "debug_12_training_loop", "predict_12_shapes",
 ]

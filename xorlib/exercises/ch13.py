@@ -1,4 +1,4 @@
-"""Exercise for chapter 12 (``12_going_further``): a processor's peak rate."""
+"""Exercise for chapter 13 (``13_going_further``): a processor's peak rate."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from xorlib.exercises._verdict import _call, _checker, _compare, _kind, _number
 
 
 @_checker("Cores x lanes x 2 x FMA units x clock; measure the clock rather than trusting its label.")
-def check_12_peak(fn: Callable) -> None:
+def check_13_peak(fn: Callable) -> None:
     """``fn(cores, lanes, fma_units, ghz)``: the peak float32 rate in GFLOP/s."""
     _kind(fn, callable(fn), "a function fn(cores, lanes, fma_units, ghz) returning a number")
     # the first two cases tell every mistake apart: cores, FMA units and the factor 2 all differ
