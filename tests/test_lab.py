@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,3 +55,37 @@ def test_myst_detection_can_fail() -> None:
     found = [myst_syntax({"cells": [{"cell_type": "markdown", "source": [c]}]}) for c in cells]
     assert found[0] == ["```{admonition}", ":class:"] and found[1] == ["```{note}"] and found[2] == ["{doc}`"]
     assert found[3] == []
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_lab_saves_widget_state_so_a_reopened_panel_is_no_error(tmp_path: Path) -> None:
+    """Lab, as `make lab` starts it, reports saveState on for the widget manager: a notebook saved with
+    a live panel keeps the widgets' state, so reopening it draws the panel instead of an error."""
+    subprocess.run(["make", "-s", "lab-copy", f"LAB_DIR={tmp_path / 'lab'}"], cwd=ROOT, check=True,
+                   capture_output=True)
+    port, token = free_port(), "course-test"
+    server = subprocess.Popen(
+        [str(JUPYTER), "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1", "--allow-root",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp_path / 'lab'}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "HOME": str(tmp_path)})
+    url = f"http://127.0.0.1:{port}/lab/api/settings/@jupyter-widgets/jupyterlab-manager:plugin?token={token}"
+    try:
+        deadline, settings = time.monotonic() + 90, None
+        while settings is None and time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    settings = json.load(response)
+            except OSError:
+                time.sleep(0.5)
+        assert settings is not None, "JupyterLab did not answer"
+        # the server applies overrides.json to the schema's default; a fresh user has no setting of their own
+        assert settings["schema"]["properties"]["saveState"]["default"] is True, settings["schema"]
+        assert "saveState" not in settings["settings"], settings["settings"]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
