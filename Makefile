@@ -82,8 +82,13 @@ LAB_DIR ?= _build/lab
 lab: lab-copy $(R_KERNEL)  # as root (e.g. in a container) Lab starts only with --allow-root
 	$(BIN)/jupyter lab $(LAB_DIR) $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# Lab saves the panel's widget state with the notebook (tools/jupyterlab-overrides.json), so a chapter
+# reopened after its kernel stopped shows the last panel drawn, not "Error displaying widget".
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
+
 lab-copy: $(STAMP)
-	mkdir -p $(LAB_DIR)
+	mkdir -p $(LAB_DIR) $(LAB_SETTINGS)
+	cp tools/jupyterlab-overrides.json $(LAB_SETTINGS)/overrides.json
 	for nb in chapters/*.ipynb; do [ -e "$(LAB_DIR)/$${nb#chapters/}" ] || cp "$$nb" $(LAB_DIR)/; done
 
 lab-reset:
