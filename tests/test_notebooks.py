@@ -45,15 +45,15 @@ def output_texts(cell: dict) -> list[str]:
     return texts
 
 
-NUMBERS = [f"{n:02d}" for n in range(13)]  # chapters 00 to 12; an appendix may come after them
+NUMBERS = [f"{n:02d}" for n in range(14)]  # chapters 00 to 13; an appendix may come after them
 
 
 def numbered(names: list[str]) -> list[str]:
-    """The chapters numbered 00 to 12 among ``names``, in their order; any other notebook left out."""
+    """The chapters numbered 00 to 13 among ``names``, in their order; any other notebook left out."""
     return [name for name in names if re.fullmatch(r"\d\d_\w+", name) and name[:2] in NUMBERS]
 
 
-def test_thirteen_numbered_chapters_present_in_order() -> None:
+def test_fourteen_numbered_chapters_present_in_order() -> None:
     files = numbered([p.stem for p in CHAPTERS])
     assert [name[:2] for name in files] == NUMBERS, files
     assert files[0] == "00_tensors", files
