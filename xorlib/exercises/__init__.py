@@ -5,29 +5,29 @@ shows ``Correct!`` (its ``why`` says why) or ``Not yet: <hint>``; it is true whe
 """
 
 from xorlib.exercises.ch00 import (
-    check_00_broadcast_shape,
-    check_00_copy,
+    check_00_corner_distances,
     check_00_labels,
-    check_00_slice,
+    predict_00_broadcast_shape,
+    predict_00_shared_memory,
 )
 from xorlib.exercises.ch01_ch02 import (
-    check_01_accumulation,
     check_01_gradient,
-    check_02_device_of,
-    check_02_gflops,
+    check_02_timing,
+    debug_01_descend,
+    debug_02_logits_on,
 )
 from xorlib.exercises.ch03_ch04 import (
-    check_03_count_parameters,
     check_03_module_list,
-    check_04_batch_shape,
     check_04_circles_dataset,
-    check_04_last_batch_size,
+    predict_03_parameter_count,
+    predict_04_batch_sizes,
 )
 from xorlib.exercises.ch05_ch06 import (
-    check_05_bce,
-    check_05_training_step,
-    check_06_epoch_count,
-    check_06_train_loop,
+    check_05_line_classifier,
+    check_06_resume,
+    debug_05_step,
+    debug_06_train_loop,
+    predict_05_two_steps,
 )
 from xorlib.exercises.ch07_ch11 import (
     check_07_accuracy,
@@ -50,12 +50,12 @@ from xorlib.exercises.ch13 import check_13_peak
 from xorlib.exercises.r_appendix import check_r_second_batch
 
 __all__ = [
-    "check_00_broadcast_shape", "check_00_copy", "check_00_labels", "check_00_slice",
-    "check_01_accumulation", "check_01_gradient", "check_02_device_of", "check_02_gflops",
-    "check_03_count_parameters", "check_03_module_list", "check_04_batch_shape", "check_04_circles_dataset",
-    "check_04_last_batch_size", "check_05_bce", "check_05_training_step", "check_06_epoch_count",
-    "check_06_train_loop", "check_07_accuracy", "check_07_eval_mode", "check_08_batched_logits",
-    "check_09_momentum_step", "check_10_early_stopping", "check_11_linear_boundary",
-    "check_11_probability_grid", "check_12_accuracy", "check_12_two_classes", "check_13_peak",
-    "check_r_second_batch", "debug_12_training_loop", "predict_12_shapes",
+    "check_00_corner_distances", "check_00_labels", "check_01_gradient", "check_02_timing",
+    "check_03_module_list", "check_04_circles_dataset", "check_05_line_classifier", "check_06_resume",
+    "check_07_accuracy", "check_07_eval_mode", "check_08_batched_logits", "check_09_momentum_step",
+    "check_10_early_stopping", "check_11_linear_boundary", "check_11_probability_grid", "check_12_accuracy",
+    "check_12_two_classes", "check_13_peak", "check_r_second_batch", "debug_01_descend", "debug_02_logits_on",
+    "debug_05_step", "debug_06_train_loop", "debug_12_training_loop", "predict_00_broadcast_shape",
+    "predict_00_shared_memory", "predict_03_parameter_count", "predict_04_batch_sizes",
+    "predict_05_two_steps", "predict_12_shapes",
 ]

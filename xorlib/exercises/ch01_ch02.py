@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-import numbers
+import math
+import statistics
+import time
 from collections.abc import Callable
 from typing import Any
+from unittest import mock
 
 import torch
 
 from xorlib.classifier import SimpleClassifier
-from xorlib.exercises._verdict import _call, _checker, _close, _compare, _kind, _number, _require, _tensor
+from xorlib.exercises._verdict import (
+    _call,
+    _checker,
+    _compare,
+    _kind,
+    _NotYet,
+    _number,
+    _require,
+    _tensor,
+)
 
 # Chapter 1: autograd
 
@@ -53,54 +65,115 @@ def check_01_gradient(fn: Callable) -> None:
              "differentiate each term x**3 - 2*x with respect to its own x; compare with autograd")
 
 
-@_checker("backward() adds into .grad: 3 + 3 = 6 per entry. Zero the gradients between steps.")
-def check_01_accumulation(value: Any) -> None:
-    """``x = torch.tensor([1., 2., 3.], requires_grad=True)``, ``y = 3 * x.sum()``, then
-    ``y.backward(retain_graph=True)`` and ``y.backward()``: what is ``x.grad``? (A number: every entry.)"""
-    _kind(value, isinstance(value, (numbers.Real, list, tuple, torch.Tensor)) and not isinstance(value, bool),
-          "a number, a list or a tensor")
-    try:
-        got = torch.as_tensor(value, dtype=torch.float64)
-    except (TypeError, ValueError, RuntimeError):
-        raise TypeError(f"expected a number, a list of numbers or a tensor, got {value!r}") from None
-    got = got.expand(3) if got.numel() == 1 else got
-    _require(got.shape == (3,), f"x.grad has the shape of x (3 entries), got shape {tuple(got.shape)}")
-    _compare(got, torch.full((3,), 6.0),
-             [(torch.full((3,), 3.0), "backward() adds into x.grad instead of overwriting it; it ran twice"),
-              (torch.zeros(3), "nothing resets x.grad between the two calls")],
-             "each backward() adds dy/dx = 3 to every entry of x.grad")
+def _descend(f: Callable, start: float, clear: bool = True, sign: float = -1.0) -> float:
+    """100 steps of x <- x - 0.1 f'(x) from ``start``; ``clear=False`` and ``sign=+1`` are the two bugs."""
+    x = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    for _ in range(100):
+        f(x).backward()
+        with torch.no_grad():
+            x += sign * 0.1 * x.grad
+        if clear:
+            x.grad = None
+    return x.item()
+
+
+_DESCENTS = (  # (f, start): minima at 3, at 1 (f' = x**3 - 1) and at -0.5 (x used twice)
+    (lambda x: (x - 3) ** 2, 0.0),
+    (lambda x: x**4 / 4 - x, 2.0),
+    (lambda x: x * x + x, 1.0),
+)
+
+
+@_checker("x.grad adds up over backward() calls, so it is cleared after each step, and a step goes "
+          "against the gradient (x -= lr * x.grad), inside torch.no_grad() so the step is not recorded.")
+def debug_01_descend(fn: Callable) -> None:
+    """``fn(f, start)`` (the fixed ``descend``) takes 100 steps ``x <- x - 0.1 * f'(x)`` from ``start``,
+    with the gradient from autograd, and returns where ``x`` ends as a float."""
+    _kind(fn, callable(fn), "a function descend(f, start) returning a float")
+    for f, start in _DESCENTS:
+        got = _number(_call(fn, f, start, hint="x must be a leaf that requires a gradient, and the step must "
+                                               "not be recorded: torch.no_grad()"))
+        _require(math.isfinite(got), "x ran away to infinity: which way does a step go, along the gradient "
+                                     "or against it?")
+        want, piled = _descend(f, start), _descend(f, start, clear=False)
+        uphill, both = _descend(f, start, sign=1.0), _descend(f, start, clear=False, sign=1.0)
+        _compare(got, want, [(uphill, "x climbs uphill: a step of descent goes against the gradient"),
+                             (piled, "x.grad is never cleared: each backward() adds to the last one's "
+                                     "gradient (chapter 1), so the steps keep an old gradient's push"),
+                             (both, "two bugs are still there: which way does a step go, and what does "
+                                    "backward() do to x.grad?"),
+                             (start, "x never moved: update x itself, in place, inside torch.no_grad()")],
+                 f"from {start}, 100 steps of x -= 0.1 * x.grad should end at {want:.4f}, you returned "
+                 f"{got:.4f}")
 
 
 # Chapter 2: devices and timing
 
 
-@_checker("Ask a parameter: a module has no device of its own, its tensors do.")
-def check_02_device_of(fn: Callable) -> None:
-    """``fn(model)`` returns the ``torch.device`` that ``model``'s parameters live on."""
-    _kind(fn, callable(fn), "a function fn(model) returning a torch.device")
-    for where in ("cpu", "meta"):  # "meta": tensors without data, available on every machine
-        hint = "an nn.Module has no .device attribute; ask a parameter: next(model.parameters()).device"
-        got = _call(fn, SimpleClassifier().to(where), hint=hint)
-        _require(not isinstance(got, str), f"return the torch.device itself (p.device), not its name {got!r}")
-        _require(isinstance(got, torch.device), f"return a torch.device such as torch.device('cpu'), "
-                                                f"got {got!r}")
-        _require(got.type == where, f"for a model moved with .to({where!r}) you answered {str(got)!r}: read "
-                                    "the device from the model's parameters instead of assuming it")
+def _fake_clock(durations: list[float]) -> tuple[Callable[[], float], Callable[[], None], list[int]]:
+    """A clock that only moves when the fake workload runs: each call takes the next of ``durations``."""
+    now, calls = [1000.0], [0]
+
+    def clock() -> float:
+        return now[0]
+
+    def work() -> None:
+        now[0] += durations[min(calls[0], len(durations) - 1)]
+        calls[0] += 1
+
+    return clock, work, calls
 
 
-@_checker("A product of two n x n matrices costs 2 n^3 operations (n^3 multiplies, about n^3 adds).")
-def check_02_gflops(fn: Callable) -> None:
-    """``fn(n, seconds)`` returns the GFLOP/s rate of an ``n x n`` matrix product that took ``seconds``."""
-    _kind(fn, callable(fn), "a function fn(n, seconds) returning GFLOP/s")
-    for n, s in ((1000, 0.5), (4096, 0.02), (123, 1.7e-4)):
-        got = _number(_call(fn, n, s, hint="in Python a power is n**3; n^3 is a bitwise XOR"))
-        if _close(got, n**2 * (2 * n - 1) / s / 1e9):  # exact: n multiplies and n - 1 adds per entry
-            continue
-        _compare(got, 2 * n**3 / s / 1e9,
-                 [(n**3 / s / 1e9, "a matrix product costs 2 n^3 operations (each of the n^2 entries takes n "
-                                   "multiplications and n additions), not n^3"),
-                  (2 * n**2 / s / 1e9, "each of the n^2 entries costs about 2n operations: 2 n^3 in all"),
-                  (2 * n**3 / s, "giga means 1e9: divide the operations per second by 1e9"),
-                  (2 * n**3 / s / 1e6, "giga means 1e9, not 1e6 (mega)"),
-                  (2 * n**3 * s / 1e9, "a rate is operations divided by seconds, not multiplied")],
-                 "GFLOP/s = 2 * n**3 / seconds / 1e9")
+@_checker("A warm-up call pays the one-off costs untimed, and the median of the repeats ignores a slow "
+          "outlier that would drag the mean (on an accelerator, synchronize before reading the clock).")
+def check_02_timing(fn: Callable) -> None:
+    """``fn(work, repeats)`` calls ``work()`` once untimed, then ``repeats`` times, each timed with
+    ``time.perf_counter()``, and returns the median of those times in seconds."""
+    _kind(fn, callable(fn), "a function timed(work, repeats) returning seconds")
+    for durations in ([2.0, 0.010, 0.013, 0.50, 0.011, 0.012],
+                      [3.0, 0.020, 0.030, 0.021, 0.90, 0.025, 0.022, 0.024]):
+        repeats = len(durations) - 1  # odd: the median is one of the times
+        clock, work, calls = _fake_clock(durations)
+        with mock.patch.object(time, "perf_counter", clock):
+            got = _number(_call(fn, work, repeats, hint="call work() with no arguments"))
+        timed = durations[1:]
+        _require(calls[0] != repeats, "work() ran exactly `repeats` times: the first call pays one-off "
+                                      "costs, so make one untimed call before timing")
+        _require(calls[0] == repeats + 1, f"work() should run repeats + 1 = {repeats + 1} times (one "
+                                          f"warm-up), it ran {calls[0]} times")
+        _require(got != 0, "every time was 0: read time.perf_counter() before and after each call")
+        _compare(got, statistics.median(timed), [
+            (statistics.mean(timed), "that is the mean: one slow call drags it; report the median"),
+            (sum(timed), "that is the total of the timed calls; report the median of the single times"),
+            (statistics.median(durations), "the warm-up call was timed too: leave it out of the times"),
+            (min(timed), "that is the fastest call; the chapter reports the median"),
+            (max(timed), "that is the slowest call; the chapter reports the median")],
+            "time each call with time.perf_counter() before and after it, then take the median")
+
+
+@_checker("A model lives where its parameters live: X = X.to(next(model.parameters()).device). "
+          "tensor.to() returns a new tensor, so the result must be assigned.")
+def debug_02_logits_on(fn: Callable) -> None:
+    """``fn(model, X)`` (the fixed ``logits_on``) moves the batch ``X`` to the device of ``model``'s
+    parameters and returns ``model(X)``, leaving the model where it is."""
+    _kind(fn, callable(fn), "a function logits_on(model, X) returning logits")
+    X = torch.rand(5, 2)  # on the CPU, as a DataLoader gives it
+    cpu_model = SimpleClassifier()
+    got = _tensor(_call(fn, cpu_model, X.clone()))
+    with torch.no_grad():
+        want = cpu_model(X)
+    _compare(got, want, [], "return model(X): the logits, (5, 1) for 5 points")
+    meta_model = SimpleClassifier().to("meta")  # "meta": a device without data, on every machine
+    moved = "leave the model where it is and bring X to it"
+    _call(fn, meta_model, X.to("meta"), hint=f"you sent X to a device other than the model's: ask the model "
+                                              f"where it lives instead of choosing a device; {moved}")
+    _require(next(meta_model.parameters()).device.type == "meta", f"your function moved the model: {moved}")
+    try:
+        out = fn(meta_model, X.clone())
+    except Exception as exc:  # the learner's code: its error becomes a hint
+        hint = (f"something was copied off the model's device: {moved}, and return the logits where they "
+                "are" if "copy out of meta" in str(exc) else "X did not reach the model's device: "
+                "tensor.to() returns a new tensor and leaves X as it was")
+        raise _NotYet(f"your code raised {type(exc).__name__}: {exc} ({hint})") from None
+    _require(isinstance(out, torch.Tensor) and out.device.type == "meta" and out.shape == (5, 1),
+             f"for a model on another device, return its logits there (shape (5, 1)), got {out!r}")

@@ -9,31 +9,21 @@ from typing import Any
 import torch
 from torch import nn
 
-from xorlib.classifier import SimpleClassifier
-from xorlib.exercises._verdict import _call, _checker, _compare, _kind, _number, _require, _tensor
+from xorlib.exercises._verdict import _call, _checker, _compare, _kind, _require, _tensor
 
 # Chapter 3: nn.Module
 
 
-@_checker("sum(p.numel() for p in model.parameters() if p.requires_grad) works for any model.")
-def check_03_count_parameters(fn: Callable) -> None:
-    """``fn(model)`` returns the number of trainable numbers (``requires_grad``) in ``model``."""
-    _kind(fn, callable(fn), "a function fn(model) returning an int")
-    frozen = SimpleClassifier(2, 5, 1)
-    frozen.linear1.requires_grad_(False)
-    other = nn.Sequential(nn.Linear(3, 6), nn.BatchNorm1d(6), nn.Tanh(), nn.Linear(6, 1))  # with buffers
-    other[0].requires_grad_(False)
-    for model in (SimpleClassifier(2, 4, 1), SimpleClassifier(3, 7, 2), other, frozen):
-        params = list(model.parameters())
-        got = _number(_call(fn, model, hint="work from model.parameters(), which every model has"))
-        _compare(got, sum(p.numel() for p in params if p.requires_grad),
-                 [(len(params), "count the numbers inside each tensor (p.numel()), not the tensors"),
-                  (sum(p.numel() for p in params), "count only trainable parameters (p.requires_grad)"),
-                  (sum(p.numel() for p in params if p.dim() > 1), "don't forget the biases"),
-                  (sum(t.numel() for t in model.state_dict().values()), "state_dict() also holds buffers "
-                   "(such as BatchNorm's running statistics) and frozen tensors: use model.parameters()")],
-                 f"wrong for a {type(model).__name__}: add up p.numel() over model.parameters(), which every "
-                 "model has")
+@_checker("Each nn.Linear(a, b) holds a (b, a) weight and b biases: (3 * 10 + 10) + (10 * 2 + 2) = 62.")
+def predict_03_parameter_count(answer: Any) -> None:
+    """Your guess: what ``sum(p.numel() for p in xorlib.SimpleClassifier(3, 10, 2).parameters())`` prints."""
+    _kind(answer, isinstance(answer, int) and not isinstance(answer, bool), "a whole number such as 17")
+    _require(answer != 17, "17 is the count for SimpleClassifier(2, 4, 1); this one has other sizes")
+    _require(answer != 3 * 10 + 10 * 2, "count the biases too: every output unit of a layer has one")
+    _require(answer not in (3 * 10 * 2, 3 + 10 + 2), "a layer's weights form a matrix: add up what each "
+                                                      "layer holds, weights and biases")
+    _require(answer == 62, "not quite: list the four parameter tensors of the two layers with their shapes, "
+                           "then add up their sizes")
 
 
 def _through(layers: list[nn.Module], x: torch.Tensor, between: Callable) -> torch.Tensor:
@@ -114,29 +104,21 @@ def check_04_circles_dataset(cls: type) -> None:
              "label 1 exactly when x.norm() > 0.5")
 
 
-@_checker("Samples are stacked along a new first (batch) dimension: X (32, 2), y (32,).")
-def check_04_batch_shape(answer: Any) -> None:
-    """``DataLoader(XORDataset(200), batch_size=32)``: give ``(X.shape, y.shape)`` of its first batch."""
-    pair = isinstance(answer, (tuple, list)) and len(answer) == 2
-    _kind(answer, pair and all(isinstance(s, (tuple, list, torch.Size, int)) for s in answer),
-          "a pair of shapes such as ((3, 4), (5,))")
-    numbers = [isinstance(s, int) for s in answer]
-    _require(not all(numbers), "that is one shape: answer with both, (X.shape, y.shape)")
-    _require(not any(numbers), "(32) is just the number 32 in Python: a one-entry shape needs a comma, (32,)")
-    x_shape, y_shape = (tuple(s) for s in answer)
-    _require(x_shape != (2, 32), "the batch dimension comes first: (batch, features)")
-    _require(x_shape != (200, 2), "that is the whole data set; a batch holds batch_size=32 samples")
-    _require(x_shape != (2,) and y_shape != (), "that is one sample; a batch stacks 32 of them")
-    _require(y_shape != (32, 1), "each label is a scalar (shape ()), so 32 of them make shape (32,)")
-    _require((x_shape, y_shape) == ((32, 2), (32,)), "each sample is x (2,) and a scalar label; batch 32")
-
-
-@_checker("100 = 3 * 32 + 4: the last batch holds the remainder (unless drop_last=True).")
-def check_04_last_batch_size(answer: Any) -> None:
-    """A DataLoader over 100 samples with ``batch_size=32``: how many samples does the last batch hold?"""
-    _compare(_number(answer, answer=True), 4,
-             [(32, "100 is not a multiple of 32: the last batch holds what is left over"),
-              (3, "3 is the number of full batches; how many samples are left for the last one?"),
-              (100 / 32, "100 / 32 counts batches, not samples: how many are left after 3 full batches?"),
-              (0, "the leftover samples are kept unless you pass drop_last=True")],
-             "100 samples in batches of 32: what is left after the full batches?")
+@_checker("A DataLoader fills each batch with batch_size samples in turn, and the last one takes what "
+          "is left: 100 = 3 * 32 + 4. Shuffling changes which samples, not the sizes; drop_last=True would "
+          "drop the 4.")
+def predict_04_batch_sizes(answer: Any) -> None:
+    """Your guess: the sizes of the batches of ``DataLoader(Circles(100), batch_size=32, shuffle=True)``
+    over one pass, in order, as a list."""
+    _kind(answer, isinstance(answer, (list, tuple)) and all(
+        isinstance(n, int) and not isinstance(n, bool) for n in answer), "a list of whole numbers such as "
+          "[10, 10, 5]")
+    sizes = list(answer)
+    _require(sum(sizes) <= 100, f"your batches hold {sum(sizes)} samples in all, more than the data set has")
+    _require(sum(sizes) == 100, f"your batches hold {sum(sizes)} samples in all: one pass leaves no sample "
+                                "out unless you ask it to (drop_last=True)")
+    _require(sizes[0] == 32 or max(sizes) - min(sizes) > 1, "the loader does not even the batches out: it "
+                                                            "fills one after the other")
+    _require(sizes[0] == 32, "the loader fills each batch up to batch_size before starting the next; "
+                             "shuffling changes which samples a batch holds, not the sizes")
+    _require(sizes == [32, 32, 32, 4], "every batch but the last is full")
