@@ -111,7 +111,8 @@ def outputs(request: pytest.FixtureRequest, this_run):
 def texts(cell: dict) -> list[str]:
     found = []
     for out in cell.get("outputs", []):
-        found.append("".join(out.get("text", "")).strip())
+        if "text" in out:  # a stream; an execute_result has only data
+            found.append("".join(out["text"]).strip())
         found += ["".join(v).strip() for k, v in out.get("data", {}).items() if k.startswith("text/")]
     return found
 
