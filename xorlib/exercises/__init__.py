@@ -1,4 +1,8 @@
-"""The self-check exercises at the end of each chapter: one ``check_<chapter>_<what>`` per exercise.
+"""The self-check exercises at the end of each chapter: one checker per exercise, named by its kind.
+
+``check_<chapter>_<what>`` applies a chapter's idea somewhere new, ``predict_<chapter>_<what>`` takes
+the learner's guess (a value) before anything is run, and ``debug_<chapter>_<what>`` runs the learner's
+fix of a buggy cell that the chapter prints.
 
 A checker takes the learner's answer (a value, a function or a class) and returns a verdict that
 shows ``Correct!`` (its ``why`` says why) or ``Not yet: <hint>``; it is true when the answer is right.
