@@ -264,3 +264,61 @@ def test_the_r_appendix_trains_chapter_6s_model_to_the_same_numbers(chapter) -> 
     (from_python,) = re.findall(r"^first epoch ([\d.]+) -> last epoch ([\d.]+)$", chapter6, re.M)
     (from_r,) = re.findall(r"^100 epochs; first epoch ([\d.]+) -> last epoch ([\d.]+)$", outputs, re.M)
     assert from_r == from_python
+
+
+def test_chapter12_cross_entropy_on_logits_and_its_floor_after_a_softmax(chapter) -> None:
+    prose, outputs = chapter("12_more_classes.ipynb")
+    text = " ".join(prose.split())
+    pattern = r"^cross-entropy by hand ([\d.]+), nn\.CrossEntropyLoss ([\d.]+)$"
+    ((by_hand, loss),) = re.findall(pattern, outputs, re.M)
+    assert by_hand == loss and abs(float(loss) - math.log(4)) < 0.1, "the prose: near ln 4"
+    assert "Near $\\ln 4 \\approx 1.39$" in text and f"{math.log(4):.2f}" == "1.39"
+    (on_logits,) = map(float, re.findall(r"^logits: +([\d.]+)$", outputs, re.M))
+    (softened,) = map(float, re.findall(r"^softmax, then the loss: ([\d.]+)$", outputs, re.M))
+    (floor,) = map(float, re.findall(r"^the least it can give, ln\(1 \+ 3/e\): ([\d.]+)$", outputs, re.M))
+    assert on_logits < 0.001 < floor <= softened, "a sure model's loss: near 0 on logits, at its floor after"
+    assert "the loss never falls below 0.74" in text and f"{floor:.2f}" == "0.74"
+    ce, bce = (re.findall(rf"^{name} +\[(.*)\]$", outputs, re.M) for name in
+               (r"cross-entropy on \[0, z\]:", "BCE with logits on z:"))
+    assert ce == bce and len(ce) == 1, "the prose: cross-entropy on [0, z] is BCE on z"
+
+
+def test_chapter12_training_predictions_and_the_confusion_matrix(chapter) -> None:
+    prose, outputs = chapter("12_more_classes.ipynb")
+    text = " ".join(prose.split())
+    assert "test accuracy: 100.00%" in outputs and "Every test point is right" in text
+    rows = {point: [float(p) for p in probs.split()] for point, probs in
+            re.findall(r"^(\([\d.]+, [\d.]+\)) +((?:[\d.]+ +){4}) *class \d$", outputs, re.M)}
+    assert len(rows) == 5, outputs
+    corners = [max(rows[c]) for c in ("(0.0, 0.0)", "(0.0, 1.0)", "(1.0, 0.0)", "(1.0, 1.0)")]
+    assert min(corners) > 0.9, "the prose: sure at the corners"
+    assert max(rows["(0.5, 0.5)"]) < 0.5, "the prose: at the centre the probabilities spread out"
+    ((acc, best),) = re.findall(r"^test accuracy ([\d.]+)%, best possible ([\d.]+)%$", outputs, re.M)
+    assert f"{acc}% of the test points are right, close to the best possible {best}%" in text
+    assert 0 < float(best) - float(acc) < 3, "the prose: close to the best possible"
+    matrix = [[int(n) for n in row.split()]
+              for row in re.findall(r"^class \d +((?: +\d+){4})$", outputs, re.M)]
+    assert len(matrix) == 4 and sum(map(sum, matrix)) == 500
+    assert sum(matrix[i][i] for i in range(4)) == round(5 * float(acc)), "accuracy: the diagonal's share"
+    opposite = sum(matrix[i][3 - i] for i in range(4))  # 0 for 3, 1 for 2 and back: the anti-diagonal
+    neighbours = [matrix[i][j] for i in range(4) for j in range(4) if j not in (i, 3 - i)]
+    assert f"which needs both coordinates to cross 0.5: {opposite} of the 500 points" in text
+    assert opposite < min(neighbours) and opposite <= 5, "the prose: almost never the opposite corner"
+
+
+def test_chapter12_relu_against_tanh_and_the_dead_units(chapter) -> None:
+    prose, outputs = chapter("12_more_classes.ipynb")
+    text = " ".join(prose.split())
+    pattern = r"^(tanh|ReLU) +([\d.]+) +([\d.]+) +([\d.]+)  \| (\d+) of 40 before, (\d+) after$"
+    rows = {name: [float(v) for v in rest] for name, *rest in re.findall(pattern, outputs, re.M)}
+    assert list(rows) == ["tanh", "ReLU"], outputs
+    tanh, relu = rows["tanh"], rows["ReLU"]
+    assert relu[1] > tanh[1] and relu[2] < tanh[2], "the prose: ReLU trails early and leads by epoch 30"
+    assert max(relu[1] / tanh[1], tanh[2] / relu[2]) < 1.5, "the prose: neither is much faster"
+    assert relu[3] == relu[4], "the prose: dead from the first step and stayed dead"
+    assert f"{relu[3]:.0f} of its 40 units were dead from the first step and stayed dead" in text
+    assert tanh[3] == relu[3], "the prose: tanh units in the same place (the same seeds draw the same lines)"
+    assert f"all but {tanh[4]:.0f} of those {tanh[3]:.0f} moved back" in text
+    (first, last) = map(float, re.findall(r"^loss after epoch 1: ([\d.]+), after epoch 50: ([\d.]+)$",
+                                          outputs, re.M)[0])
+    assert first == last, "the exercise: the loop does not learn"

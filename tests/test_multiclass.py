@@ -128,6 +128,13 @@ def test_decision_regions_colours_each_class_by_its_colour() -> None:
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [f"class {k}" for k in range(4)]
 
 
+def test_decision_regions_keeps_to_the_maps_square() -> None:
+    data = multiclass.CornerDataset(200, std=0.6, seed=0)  # some points far outside [-0.5, 1.5]^2
+    assert data.X.min() < plotting.LO and data.X.max() > plotting.HI
+    ax = multiclass.decision_regions(quadrants(), data.X, data.y).axes[0]
+    assert ax.get_xlim() == (plotting.LO, plotting.HI) and ax.get_ylim() == (plotting.LO, plotting.HI)
+
+
 def test_decision_regions_draws_into_given_axes_without_a_legend() -> None:
     data = multiclass.CornerDataset(20, std=0.1, seed=0)
     fig, axes = plotting.figure(1, 2, figsize=(7, 3.5))
