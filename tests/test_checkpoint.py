@@ -9,6 +9,7 @@ import random
 import re
 import sys
 import warnings
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ import xorlib
 import xorlib.checkpoints
 from tests.helpers import same_weights
 from xorlib import SimpleClassifier, load_checkpoint, predict, save_checkpoint
+from xorlib import _checkpoint_checks as layout
 
 
 def trained(num_hidden: int = 4, seed: int = 0) -> SimpleClassifier:
@@ -372,3 +374,54 @@ def test_a_foreign_pickle_gives_the_error_and_no_warning(tmp_path: Path) -> None
         warnings.simplefilter("always")
         load_checkpoint(tmp_path / "evil.pt")
     assert [str(w.message) for w in caught] == []
+
+
+# --- torch.save's zip layout -----------------------------------------------------------------------
+
+def layout_changes(path: Path, tensors: int) -> list[str]:
+    """How the file torch.save wrote at ``path`` differs from what xorlib's checks assume."""
+    data, changes = path.read_bytes(), []
+    if data[:4] != layout.LOCAL_HEADER:
+        changes.append(f"the file starts with {data[:4]!r}, not a zip local header {layout.LOCAL_HEADER!r}")
+    tail = data[-layout.END_BYTES:]
+    found = [tail[:4], tail[56:60], tail[76:80], tail[-2:]]
+    if found != [layout.ZIP64_END, layout.ZIP64_LOCATOR, layout.END_RECORD, b"\0\0"]:
+        changes.append(f"the file no longer ends with a zip64 end record, its locator and a plain end record "
+                       f"without a comment (found {found} where those signatures and no comment belong)")
+    with zipfile.ZipFile(path) as archive:
+        entries = archive.infolist()
+    names = [e.filename for e in entries]
+    expected = layout.saved_entries(names[0].split("/")[0], tensors)
+    if names != expected:
+        changes.append(f"the entries are {names}, not {expected} (new: {sorted(set(names) - set(expected))}, "
+                       f"gone: {sorted(set(expected) - set(names))})")
+    compressed = [e.filename for e in entries if e.compress_type != zipfile.ZIP_STORED]
+    if compressed:
+        changes.append(f"entries are compressed: {compressed}")
+    return changes
+
+
+def test_torch_save_layout_is_the_one_the_checks_read(tmp_path: Path) -> None:
+    """The zip checks read torch.save's layout before torch.load runs; if torch packs files otherwise,
+    they would refuse good files or, worse, stop checking (a renamed pickle entry escapes its limit)."""
+    path = save_checkpoint(SimpleClassifier(), tmp_path / "m.pt")
+    changes = layout_changes(path, tensors=4)
+    legacy = tmp_path / "legacy.pt"
+    torch.save({"a": 1}, legacy, _use_new_zipfile_serialization=False)
+    start = legacy.read_bytes()[:1]
+    if start != layout.BARE_PICKLE:
+        changes.append(f"the legacy format starts with {start!r}, not {layout.BARE_PICKLE!r}")
+    assert not changes, (f"torch {torch.__version__} packs files otherwise than the section \"torch.save's "
+                         "zip layout\" of xorlib/_checkpoint_checks.py assumes; review that section: "
+                         + "; ".join(changes))
+    assert load_checkpoint(path).sizes == SimpleClassifier().sizes  # and the checks pass the file
+
+
+def test_the_layout_test_notices_a_change(tmp_path: Path) -> None:
+    path = save_checkpoint(SimpleClassifier(), tmp_path / "m.pt")
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp_path / "other.pt", "w") as zout:
+        for info in zin.infolist():  # renamed pickle, compressed weights, as a future torch might write them
+            name = info.filename.replace("data.pkl", "data.pickle")
+            zout.writestr(name, zin.read(info), compress_type=zipfile.ZIP_DEFLATED)
+    changes = layout_changes(tmp_path / "other.pt", tensors=4)
+    assert len(changes) == 3 and "new: ['archive/data.pickle']" in changes[1] and "compressed" in changes[2]

@@ -31,7 +31,7 @@ def test_without_averaging_the_copies_drift_apart() -> None:
 
 def test_a_failing_process_leaves_no_process_group(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="Invalid learning rate"):  # SGD refuses lr < 0 after the group is up
-        distributed.worker(0, 1, distributed.free_port(), DATA.X, DATA.y, 1, 8, -1.0, 0, str(tmp_path))
+        distributed._worker(0, 1, distributed._free_port(), DATA.X, DATA.y, 1, 8, -1.0, 0, str(tmp_path))
     assert not dist.is_initialized()
 
 
@@ -40,7 +40,7 @@ def test_a_batch_that_does_not_split_evenly_is_refused() -> None:
         distributed.train_ddp(DATA.X, DATA.y, batch_size=33)
     with pytest.raises(ValueError, match="world_size must be a positive integer"):
         distributed.train_ddp(DATA.X, DATA.y, world_size=0)
-    assert torch.equal(distributed.share(torch.arange(6), 1, 3), torch.tensor([2, 3]))
+    assert torch.equal(distributed._share(torch.arange(6), 1, 3), torch.tensor([2, 3]))
 
 
 def test_max_difference_needs_the_same_parameters() -> None:

@@ -242,10 +242,10 @@ def test_success_table_prints_as_a_text_table() -> None:
     ]
 
 
-def test_success_table_with_a_row_missing_refuses_to_print() -> None:
-    table = SuccessTable((1, 2, 8), (0.1,), 4, 0.99, torch.tensor([[0.0], [1.0]]))  # no row for 8 units
-    with pytest.raises(ValueError):
-        str(table)
+def test_success_table_with_a_row_missing_is_refused() -> None:
+    message = "rates must be a tensor of shape (3, 1) (3 hidden sizes by 1 learning rates), got (2, 1)"
+    with pytest.raises(ValueError, match=exactly(message)):
+        SuccessTable((1, 2, 8), (0.1,), 4, 0.99, torch.tensor([[0.0], [1.0]]))  # no row for 8 units
 
 
 def test_success_heatmap_draws_one_annotated_cell_per_hidden_size_and_lr() -> None:

@@ -152,7 +152,8 @@ def test_accuracy_with_labels_of_shape_n_by_1_does_not_miscount() -> None:
 
 
 def test_accuracy_given_one_batch_instead_of_batches() -> None:
-    message = "accuracy expects an iterable of (X, y) batches; for one batch pass [(X, y)]"
+    message = ("accuracy expects an iterable of (X, y) batches, got one (X, y) pair as a tuple; "
+               "pass [(X, y)] or a DataLoader")
     with pytest.raises(TypeError, match=exactly(message)):
         accuracy(SimpleClassifier(), xy(n=2))
 

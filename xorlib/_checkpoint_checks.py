@@ -8,15 +8,21 @@ kilobytes is refused in milliseconds, whatever it claims to hold.
 Limits (generous: the course's models have a few dozen parameters):
 
 - each layer size at most ``MAX_SIZE``, at most ``MAX_PARAMETERS`` parameters in
-  all (40 MB as float32), which allows e.g. ``SimpleClassifier(2, 1_000_000, 1)``;
+  all (40 MB as float32), which allows e.g. ``SimpleClassifier(2, 1_000_000, 1)``
+  (the limits ``SimpleClassifier`` itself keeps, so every model can be saved);
 - the file at most ``MAX_FILE_BYTES``: those parameters as float64, plus 1 MiB;
 - its pickle (layer sizes, versions, tensor headers; about 600 bytes) at most
   ``MAX_PICKLE_BYTES``, its zip directory at most ``MAX_DIRECTORY_BYTES``.
+
+All that these checks know of how ``torch.save`` packs a file sits in one section at
+the end, "torch.save's zip layout"; tests/test_checkpoint.py fails if the installed
+torch packs files differently.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import stat
 import struct
 import zipfile
@@ -26,8 +32,9 @@ from typing import BinaryIO
 import torch
 from torch import nn
 
-MAX_SIZE = 1_000_000
-MAX_PARAMETERS = 10_000_000
+from xorlib._checks import MAX_LAYER_SIZE as MAX_SIZE
+from xorlib._checks import MAX_PARAMETERS
+
 MAX_FILE_BYTES = 8 * MAX_PARAMETERS + 2**20
 MAX_PICKLE_BYTES = 2**16  # unpickling may take ~50x its bytes (an empty list costs 1 byte, 56 in memory)
 MAX_DIRECTORY_BYTES = 2**16  # parsing takes ~7x its bytes; ours is 10 entries, under 1 KiB
@@ -70,6 +77,31 @@ def no_meta(model: nn.Module, action: str) -> None:
                          "expected real tensors, e.g. from model.to_empty(device='cpu')")
 
 
+def saveable(model: nn.Module) -> tuple[dict[str, int], dict[str, torch.Tensor]]:
+    """``model``'s layer sizes and CPU state_dict, checked as ``load_checkpoint`` will check the file."""
+    no_meta(model, "save")
+    refuse = "cannot save a model that load_checkpoint would refuse: "
+    try:
+        sizes = model.sizes
+        expected = shapes(sizes)
+    except (AttributeError, ValueError) as exc:
+        raise ValueError(refuse + str(exc)) from None
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    if set(state) != set(expected):
+        extra, missing = sorted(set(state) - set(expected)), sorted(set(expected) - set(state))
+        differs = "; ".join([*(["it also has " + ", ".join(extra)] if extra else []),
+                             *(["it lacks " + ", ".join(missing)] if missing else [])])
+        keys = ", ".join(sorted(expected))
+        raise ValueError(f"cannot save {type(model).__name__}: a checkpoint holds exactly the tensors of a "
+                         f"plain SimpleClassifier ({keys}), and load_checkpoint refuses any other; "
+                         f"{differs}. Save such a model with torch.save(model.state_dict(), path)")
+    try:
+        check_state(state, sizes)
+    except ValueError as exc:
+        raise ValueError(refuse + str(exc)) from None
+    return sizes, state
+
+
 def shapes(sizes: dict[str, int]) -> dict[str, tuple[int, ...]]:
     """The state_dict shapes of ``SimpleClassifier(**sizes)``, checked against the limits."""
     if not (isinstance(sizes, dict) and set(sizes) == set(SIZE_KEYS)
@@ -103,18 +135,43 @@ def check_state(state: object, sizes: dict[str, int]) -> None:
                              f"got {t.untyped_storage().nbytes():_} bytes of data")
 
 
+# --- torch.save's zip layout ------------------------------------------------------------------------
+# Everything xorlib assumes about the files torch.save writes, checked against torch 2.13.0 (the
+# version requirements.txt pins). A test in tests/test_checkpoint.py saves a model with the installed
+# torch and fails, naming the difference, if any of this stops being true.
+# - the file is a zip archive starting with a local file header (anything else, torch.load reads as a
+#   bare pickle stream: protocol 2 and later start with BARE_PICKLE);
+# - it ends with a zip64 end record (56 bytes) and its locator (20 bytes), then the plain end record
+#   (22 bytes, no comment): END_BYTES in all;
+# - every entry is stored uncompressed, and the pickle is the entry ``<root>/data.pkl``;
+# - a checkpoint of n tensors holds exactly the entries ``saved_entries(root, n)``.
+
+LOCAL_HEADER, END_RECORD = b"PK\x03\x04", b"PK\x05\x06"
+ZIP64_END, ZIP64_LOCATOR = b"PK\x06\x06", b"PK\x06\x07"
+END_BYTES = 56 + 20 + 22
+BARE_PICKLE = b"\x80"  # the PROTO opcode
+PICKLE_ENTRY = "data.pkl"
+
+
+def saved_entries(root: str, tensors: int) -> list[str]:
+    """The entries, in order, of a file ``torch.save`` writes with ``tensors`` storages under ``root``."""
+    return [f"{root}/{name}" for name in (PICKLE_ENTRY, ".format_version", ".storage_alignment", "byteorder",
+                                          *(f"data/{i}" for i in range(tensors)), "version",
+                                          ".data/serialization_id")]
+
+
 def _directory_size(f: BinaryIO, file_bytes: int) -> int:
-    # The size of the zip directory as zipfile will read it: from the end record (22 bytes, last in
-    # the file, no comment as torch.save writes it), or from the zip64 end record 76 bytes before it.
+    # The size of the zip directory as zipfile will read it: from the plain end record (last in the
+    # file), or from the zip64 end record before it, which zipfile trusts when it is there.
     f.seek(max(file_bytes - 22, 0))
     end = f.read(22)
-    if end[:4] != b"PK\x05\x06" or end[-2:] != b"\0\0":
+    if end[:4] != END_RECORD or end[-2:] != b"\0\0":
         raise zipfile.BadZipFile("expected a zip archive as torch.save writes it, ending in an end record")
     size = struct.unpack("<L", end[12:16])[0]
-    if file_bytes >= 98:
-        f.seek(file_bytes - 98)
-        zip64 = f.read(76)
-        if zip64[56:60] == b"PK\x06\x07" and zip64[:4] == b"PK\x06\x06":
+    if file_bytes >= END_BYTES:
+        f.seek(file_bytes - END_BYTES)
+        zip64 = f.read(56 + 20)
+        if zip64[56:60] == ZIP64_LOCATOR and zip64[:4] == ZIP64_END:
             size = struct.unpack("<Q", zip64[40:48])[0]
     return size
 
@@ -125,14 +182,18 @@ def check_archive(f: BinaryIO) -> None:
     Only the zip directory is read: nothing the archive claims is allocated or unpacked.
 
     Raises:
+        pickle.UnpicklingError: ``f`` is a bare pickle stream, which torch.load would unpickle.
         zipfile.BadZipFile: ``f`` is not a zip archive (or a damaged one).
         Refused: its sizes exceed the limits, or it holds compressed entries.
     """
     file_bytes = f.seek(0, 2)
+    f.seek(0)
+    head = f.read(4)
+    if head[:1] == BARE_PICKLE:
+        raise pickle.UnpicklingError("a bare pickle stream, not the zip archive torch.save writes")
     if file_bytes > MAX_FILE_BYTES:
         raise Refused(f"the file holds {file_bytes:_} bytes; at most {MAX_FILE_BYTES:_} allowed")
-    f.seek(0)
-    if f.read(4) != b"PK\x03\x04":  # torch.load reads anything else as a bare pickle stream
+    if head != LOCAL_HEADER:  # torch.load reads anything else as a bare pickle stream
         raise zipfile.BadZipFile("expected a zip archive as torch.save writes it, starting with 'PK'")
     directory = _directory_size(f, file_bytes)
     if directory > MAX_DIRECTORY_BYTES:
@@ -145,7 +206,7 @@ def check_archive(f: BinaryIO) -> None:
         if e.compress_type != zipfile.ZIP_STORED or e.file_size != e.compress_size:
             raise Refused(f"expected uncompressed zip entries, as torch.save writes them; {e.filename} "
                           f"is {e.compress_size:_} bytes that unpack to {e.file_size:_}")
-        if e.filename.endswith("/data.pkl") and e.file_size > MAX_PICKLE_BYTES:
+        if e.filename.endswith(f"/{PICKLE_ENTRY}") and e.file_size > MAX_PICKLE_BYTES:
             raise Refused(f"its pickle {e.filename} claims {e.file_size:_} bytes; at most "
                           f"{MAX_PICKLE_BYTES:_} allowed")
     claimed = sum(e.file_size for e in entries)

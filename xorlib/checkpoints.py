@@ -6,7 +6,8 @@ model, and the xorlib and torch versions. Loading uses
 objects, so a file from a stranger cannot run code; and it checks the file's
 sizes before anything is allocated (limits in ``xorlib._checkpoint_checks``),
 so a small file cannot claim a huge model. Saving writes a temporary file and
-renames it, so an interrupted save never leaves half a file behind.
+renames it, so an interrupted save never leaves half a file behind; and it refuses
+what loading would refuse, so every file it writes loads.
 """
 
 from __future__ import annotations
@@ -23,32 +24,60 @@ import torch
 from torch import nn
 
 from xorlib import _checkpoint_checks as checks
+from xorlib import _checks
 from xorlib._version import __version__
 from xorlib.classifier import SimpleClassifier
 
+__all__ = ["FORMAT", "load_checkpoint", "save_checkpoint"]
+
 FORMAT = "xorlib-checkpoint-v1"
-SIZE_KEYS = checks.SIZE_KEYS
+
+
+def _path(path: object) -> Path:
+    return Path(_checks.of_type("path", path, str | os.PathLike, "a file name (str or pathlib.Path)"))
 
 
 def save_checkpoint(model: SimpleClassifier, path: str | os.PathLike) -> Path:
     """Write ``model``'s weights and architecture to ``path`` atomically; return the path.
 
-    A symlink at ``path`` is kept and its target rewritten; an existing file keeps its permissions.
+    Only a plain ``SimpleClassifier``'s state round-trips: a model whose ``state_dict`` holds other
+    tensors (a subclass with an extra layer or buffer) is refused here, since ``load_checkpoint``
+    would refuse the file. A symlink at ``path`` is kept and its target rewritten; an existing file
+    keeps its permissions.
+
+    Args:
+        model: the ``SimpleClassifier`` to save (on any device; it is saved from the CPU).
+        path: the file to write (its directory must exist).
+
+    Returns:
+        ``path`` as a ``pathlib.Path``.
+
+    Raises:
+        TypeError: ``model`` is not a ``SimpleClassifier``, or ``path`` not a str or Path.
+        ValueError: ``model`` is on the meta device, or holds what ``load_checkpoint`` would refuse.
+
+    Example::
+
+        >>> import tempfile, torch, xorlib
+        >>> _ = torch.manual_seed(0)
+        >>> model = xorlib.SimpleClassifier(2, 3, 1)
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = xorlib.save_checkpoint(model, f"{tmp}/model.pt")
+        ...     loaded = xorlib.load_checkpoint(path)
+        >>> path.name, loaded.sizes == model.sizes
+        ('model.pt', True)
+        >>> torch.equal(loaded.linear1.weight, model.linear1.weight)
+        True
     """
     if not isinstance(model, SimpleClassifier):
         raise TypeError(f"save_checkpoint expects a SimpleClassifier, got {type(model).__name__}")
-    checks.no_meta(model, "save")
-    try:
-        checks.shapes(model.sizes)  # never write a file that load_checkpoint would refuse
-    except ValueError as exc:
-        raise ValueError(f"cannot save a model that load_checkpoint would refuse: {exc}") from None
-
-    path = Path(path)
+    path = _path(path)
+    sizes, state = checks.saveable(model)  # never write a file that load_checkpoint would refuse
     real, mode = checks.save_target(path)
     payload = {
         "format": FORMAT,
-        "sizes": model.sizes,
-        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "sizes": sizes,
+        "state_dict": state,
         "xorlib_version": __version__,
         "torch_version": str(torch.__version__),  # a plain str: weights_only refuses TorchVersion
     }
@@ -91,8 +120,6 @@ def _read(path: Path) -> dict:
               "plain data, which could run code when unpickled")
     try:
         with open(path, "rb") as f, warnings.catch_warnings():
-            if f.read(1) == b"\x80":  # a bare pickle stream (protocol 2+), which torch.load would unpickle
-                raise pickle.UnpicklingError("a bare pickle stream, not the zip archive torch.save writes")
             checks.check_archive(f)  # the sizes the file claims, before torch.load allocates them
             warnings.filterwarnings("ignore", "Detected pickle protocol", UserWarning)  # we raise instead
             # mmap: the weights stay in the file until load_state_dict copies them, so a refused
@@ -119,17 +146,39 @@ def _read(path: Path) -> dict:
 def load_checkpoint(path: str | os.PathLike, model: SimpleClassifier | None = None) -> SimpleClassifier:
     """Load a checkpoint; build a new model from its sizes, or fill ``model`` if one is given.
 
+    Args:
+        path: a file written by ``save_checkpoint``.
+        model: a module to load the weights into (its parameters must match the file's in names
+            and shapes); ``None`` builds a ``SimpleClassifier`` of the file's sizes.
+
+    Returns:
+        The model holding the checkpoint's weights: ``model`` itself when one is given.
+
     Raises:
+        TypeError: ``path`` is not a str or Path, or ``model`` not an ``nn.Module``.
         FileNotFoundError: there is no file at ``path``.
         IsADirectoryError: ``path`` is a directory.
         ValueError: the file is corrupt, unsafe, too large or not a regular file, or does not fit
             ``model``'s architecture, or ``model`` is on the meta device.
+
+    Example::
+
+        >>> import tempfile, torch, xorlib
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = xorlib.save_checkpoint(xorlib.SimpleClassifier(2, 5, 1), f"{tmp}/m.pt")
+        ...     fresh = xorlib.load_checkpoint(path)
+        ...     target = xorlib.load_checkpoint(path, xorlib.SimpleClassifier(2, 5, 1))
+        >>> fresh.sizes
+        {'num_inputs': 2, 'num_hidden': 5, 'num_outputs': 1}
+        >>> torch.equal(fresh.linear2.weight, target.linear2.weight)
+        True
     """
+    path = _path(path)
     if model is not None and not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module (or None), got {type(model).__name__}")
     if model is not None:
         checks.no_meta(model, "load into")  # load_state_dict into meta tensors silently does nothing
-    payload = _read(Path(path))
+    payload = _read(path)
     state = payload["state_dict"]
     model = model if model is not None else SimpleClassifier(**payload["sizes"])
     expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}

@@ -17,11 +17,13 @@ import torch.nn.functional as F
 from torch.func import functional_call, grad, stack_module_state, vmap
 
 from xorlib.classifier import SimpleClassifier
-from xorlib.many_models import check_args, initial_weights
+from xorlib.many_models import _check_args, _initial_weights
 from xorlib.sweep_results import SweepResult
 
+__all__ = ["sweep_func"]
 
-def padded(state: dict[str, torch.Tensor], H: int) -> SimpleClassifier:
+
+def _padded(state: dict[str, torch.Tensor], H: int) -> SimpleClassifier:
     """A ``SimpleClassifier(2, H, 1)`` holding ``state`` (of fewer hidden units) and zeros elsewhere."""
     net = SimpleClassifier(2, H, 1)
     h = len(state["linear1.bias"])
@@ -37,16 +39,41 @@ def sweep_func(hidden_sizes: Sequence[int], lrs: Sequence[float], seeds: Sequenc
                y: torch.Tensor, num_epochs: int = 100, batch_size: int = 128) -> SweepResult:
     """``xorlib.sweep``'s models and SGD, with gradients from ``vmap(grad(loss))``.
 
-    Args and Returns are those of ``xorlib.sweep``.
+    Args:
+        hidden_sizes: hidden units of the models, e.g. ``range(1, 9)``.
+        lrs: SGD learning rates, each > 0.
+        seeds: seeds (ints 0 to 2**63 - 1) for the initial weights and the shuffling.
+        X: training inputs.
+        y: training labels.
+        num_epochs: passes over the data.
+        batch_size: samples per SGD step (the last batch of an epoch may be smaller).
+
+    Returns:
+        The trained weights of all ``len(hidden_sizes) * len(lrs) * len(seeds)`` models, as
+        ``xorlib.sweep`` returns them (equal up to float rounding).
+
+    Raises:
+        TypeError, ValueError: as ``xorlib.sweep`` raises them.
 
     Shape:
-        ``X``: ``(N, 2)``, ``y``: ``(N,)`` of 0/1.
+        - ``X``: ``(N, 2)`` floats.
+        - ``y``: ``(N,)`` of 0/1.
+
+    Example::
+
+        >>> import torch, xorlib
+        >>> data = xorlib.XORDataset(64, seed=0)
+        >>> args = ([1, 3], [0.5], [0, 1], data.X, data.y)
+        >>> a = xorlib.sweep_func(*args, num_epochs=2, batch_size=32)
+        >>> b = xorlib.sweep(*args, num_epochs=2, batch_size=32)
+        >>> a.W1.shape, torch.allclose(a.W1, b.W1, atol=1e-5)
+        (torch.Size([4, 3, 2]), True)
     """
-    (hidden_sizes, lrs, seeds), num_epochs, batch_size = check_args(
+    (hidden_sizes, lrs, seeds), num_epochs, batch_size = _check_args(
         hidden_sizes, lrs, seeds, X, y, num_epochs, batch_size)
     dev, S, H, K = X.device, len(seeds), max(hidden_sizes), len(hidden_sizes) * len(lrs)
     # Model k of seed s: hidden size hidden_sizes[k // len(lrs)], lr lrs[k % len(lrs)] (as in sweep).
-    nets = [padded(state, H) for states in initial_weights(hidden_sizes, seeds) for state in states
+    nets = [_padded(state, H) for states in _initial_weights(hidden_sizes, seeds) for state in states
             for _ in lrs]
     stacked, _ = stack_module_state(nets)  # {name: (S * K, ...)}
     params = {name: p.detach().to(dev).view(S, K, *p.shape[1:]) for name, p in stacked.items()}

@@ -16,6 +16,9 @@ from torch import nn
 
 from xorlib import _checks
 
+__all__ = ["MAX_MATMUL_N", "MatmulTiming", "get_device", "module_device", "module_dtype", "provenance",
+           "time_matmul"]
+
 MAX_MATMUL_N = 20_000  # three n x n float32 matrices: 4.8 GB at this size
 
 
@@ -29,8 +32,20 @@ def get_device(prefer: torch.device | str | None = None) -> torch.device:
         prefer: ``None`` to choose automatically, ``"cpu"``, or the accelerator's type, such as
             ``"cuda"``/``"cuda:N"`` or ``"mps"``.
 
+    Returns:
+        The ``torch.device`` to put models and data on.
+
     Raises:
+        TypeError: ``prefer`` is not None, a str or a torch.device.
         ValueError: an unknown device, or an accelerator this machine does not have.
+
+    Example::
+
+        >>> import xorlib
+        >>> xorlib.get_device("cpu")
+        device(type='cpu')
+        >>> xorlib.get_device().type in {"cpu", "cuda", "mps", "xpu"}
+        True
     """
     accelerator = torch.accelerator.current_accelerator(check_available=True)  # None: there is none
     if prefer is None:
@@ -57,22 +72,67 @@ def get_device(prefer: torch.device | str | None = None) -> torch.device:
 
 
 def module_device(model: nn.Module) -> torch.device:
-    """Return the device holding ``model``'s parameters (they all live on one device here)."""
-    try:
-        return next(_checks.module("model", model).parameters()).device
-    except StopIteration:
-        raise ValueError(f"{type(model).__name__} has no parameters, so it lives on no device") from None
+    """Return the device holding ``model``'s parameters and buffers (all on one device).
+
+    Args:
+        model: an ``nn.Module`` with at least one parameter.
+
+    Returns:
+        Its device (``meta`` for a model built on the meta device).
+
+    Raises:
+        ValueError: the model has no parameters, or its tensors sit on several devices.
+
+    Example::
+
+        >>> import xorlib
+        >>> xorlib.module_device(xorlib.SimpleClassifier())
+        device(type='cpu')
+    """
+    return _checks.model_device(model)
 
 
 def module_dtype(model: nn.Module) -> torch.dtype:
-    """Return the dtype of ``model``'s parameters: inputs are converted to it (float64 -> float32)."""
-    module_device(model)  # the same checks: a module, with parameters
-    return next(model.parameters()).dtype
+    """Return the dtype of ``model``'s parameters: inputs are converted to it (float64 -> float32).
+
+    Args:
+        model: an ``nn.Module`` with at least one parameter.
+
+    Returns:
+        The one floating dtype of its parameters and floating buffers.
+
+    Raises:
+        ValueError: the model has no parameters, or its layers mix dtypes (``model.float()`` fixes it).
+
+    Example::
+
+        >>> import xorlib
+        >>> from xorlib.hardware import module_dtype
+        >>> module_dtype(xorlib.SimpleClassifier()), module_dtype(xorlib.SimpleClassifier().double())
+        (torch.float32, torch.float64)
+    """
+    return _checks.model_dtype(model)
 
 
 @dataclass(frozen=True)
 class MatmulTiming:
-    """Median time of an ``n x n`` float32 matrix product, and the rate it implies."""
+    """Median time of an ``n x n`` float32 matrix product, and the rate it implies.
+
+    Args:
+        n: the matrices' size.
+        device: the device's type, such as ``"cpu"`` or ``"cuda"``.
+        seconds: the median time of one product.
+        repeats: how many timed products the median is over.
+
+    Example::
+
+        >>> from xorlib import MatmulTiming
+        >>> timing = MatmulTiming(n=1000, device="cpu", seconds=0.5, repeats=3)
+        >>> timing.gflops
+        4.0
+        >>> print(timing)
+        1000x1000 matmul on cpu: 0.5000 s (median of 3), 4 GFLOP/s
+    """
 
     n: int
     device: str
@@ -103,9 +163,25 @@ def time_matmul(n: int = 5000, device: torch.device | str = "cpu", repeats: int 
 
     On CUDA the GPU runs asynchronously, so each product is bracketed by CUDA
     events and the host waits (synchronizes) before reading them. ``device`` is
-    checked as ``get_device`` checks it; ``n`` is at most ``MAX_MATMUL_N``.
+    checked as ``get_device`` checks it.
+
+    Args:
+        n: the matrix size, 1 to ``MAX_MATMUL_N`` (three 20,000 x 20,000 float32 matrices: 4.8 GB).
+        device: where to multiply, as ``get_device`` takes it.
+        repeats: timed products after the warm-up.
+
+    Returns:
+        The median time and the rate it implies.
+
+    Example::
+
+        >>> import xorlib
+        >>> timing = xorlib.time_matmul(64, "cpu", repeats=2)
+        >>> timing.n, timing.device, timing.repeats, timing.seconds > 0
+        (64, 'cpu', 2, True)
     """
-    n = _checks.positive_int("n", n, maximum=MAX_MATMUL_N)
+    n = _checks.positive_int("n", n, maximum=MAX_MATMUL_N,
+                             why="three such float32 matrices take 4.8 GB at that size")
     repeats = _checks.positive_int("repeats", repeats)
     device = get_device(device)
     x = torch.randn(n, n, generator=torch.Generator().manual_seed(0)).to(device)
@@ -131,7 +207,18 @@ def time_matmul(n: int = 5000, device: torch.device | str = "cpu", repeats: int 
 def provenance(device: torch.device | str) -> str:
     """One line naming the torch version and device a chapter's outputs were made with.
 
-    ``device`` is checked as ``get_device`` checks it (a device this machine lacks is refused).
+    Args:
+        device: the device the outputs were computed on, checked as ``get_device`` checks it
+            (a device this machine lacks is refused).
+
+    Returns:
+        ``"Outputs verified with torch <version> on device: <name>"``.
+
+    Example::
+
+        >>> import xorlib
+        >>> xorlib.provenance("cpu").endswith("on device: cpu")
+        True
     """
     version = torch.__version__.split("+")[0]  # drop the build tag (+cpu, +cu130)
     device = get_device(device)

@@ -22,7 +22,8 @@ import torch
 from xorlib import _checks
 from xorlib.classifier import SimpleClassifier
 from xorlib.sweep_results import SweepResult
-from xorlib.xordata import check_xy
+
+__all__ = ["sweep"]
 
 Grid = tuple[tuple[int, ...], tuple[float, ...], tuple[int, ...]]
 
@@ -33,20 +34,32 @@ def _sizes(name: str, values: Sequence, check) -> tuple:
     return tuple(check(name, v) for v in values)
 
 
-def check_args(hidden_sizes: Sequence[int], lrs: Sequence[float], seeds: Sequence[int], X: torch.Tensor,
-               y: torch.Tensor, num_epochs: int, batch_size: int) -> tuple[Grid, int, int]:
+def _hidden(name: str, value: object) -> int:
+    return _checks.positive_int(name, value, _checks.MAX_LAYER_SIZE, "the largest SimpleClassifier")
+
+
+def _check_args(hidden_sizes: Sequence[int], lrs: Sequence[float], seeds: Sequence[int], X: torch.Tensor,
+                y: torch.Tensor, num_epochs: int, batch_size: int) -> tuple[Grid, int, int]:
     """A sweep's arguments checked: (the grid as tuples, num_epochs, batch_size), or a clear
-    TypeError/ValueError naming the bad argument."""
-    grid = (_sizes("hidden_sizes", hidden_sizes, _checks.positive_int),
+    TypeError/ValueError naming the bad argument (a grid too large for memory included)."""
+    grid = (_sizes("hidden_sizes", hidden_sizes, _hidden),
             _sizes("lrs", lrs, lambda n, v: _checks.number(n, v, positive=True)),
             _sizes("seeds", seeds, _checks.seed))
     num_epochs = _checks.non_negative_int("num_epochs", num_epochs)
     batch_size = _checks.positive_int("batch_size", batch_size)
-    check_xy(X, y, 2)
+    _checks.check_xy(X, y, 2)
+    if X.device != y.device:
+        raise ValueError(f"X and y must be on one device (the sweep runs on X's), "
+                         f"got {X.device} and {y.device}")
+    # Per step, each hidden unit of each model holds ~4 floats per sample of the batch (activations and
+    # gradients); each seed holds its shuffled copy of the data (~8 floats per sample).
+    models, H, B = len(seeds) * len(grid[0]) * len(lrs), max(grid[0]), min(batch_size, len(X))
+    _checks.affordable("this sweep", 4 * (models * H * (4 * B + 8) + 8 * len(seeds) * len(X)),
+                       f"{models:,} models padded to {H:,} hidden units, batches of {B:,} samples")
     return grid, num_epochs, batch_size
 
 
-def initial_weights(hidden_sizes: tuple[int, ...], seeds: tuple[int, ...]) -> list[list[dict]]:
+def _initial_weights(hidden_sizes: tuple[int, ...], seeds: tuple[int, ...]) -> list[list[dict]]:
     """``[seed][hidden size]``: ``state_dict()`` of ``torch.manual_seed(seed); SimpleClassifier(2, h, 1)``."""
     states: list[list[dict]] = []
     with torch.random.fork_rng(devices=[]):  # the caller's global RNG is left alone
@@ -80,12 +93,22 @@ def sweep(hidden_sizes: Sequence[int], lrs: Sequence[float], seeds: Sequence[int
         The trained weights of all ``len(hidden_sizes) * len(lrs) * len(seeds)`` models.
 
     Raises:
-        TypeError, ValueError: an argument has the wrong type or value.
+        TypeError, ValueError: an argument has the wrong type or value, or the grid would need more
+            than 2 GB of memory (models x largest hidden size x batch size).
 
     Shape:
-        ``X``: ``(N, 2)``, ``y``: ``(N,)`` of 0/1.
+        - ``X``: ``(N, 2)`` floats.
+        - ``y``: ``(N,)`` of 0/1.
+
+    Example::
+
+        >>> import xorlib
+        >>> data = xorlib.XORDataset(64, seed=0)
+        >>> result = xorlib.sweep([2, 4], [0.1, 1.0], [0, 1, 2], data.X, data.y, num_epochs=2, batch_size=32)
+        >>> result.W1.shape, result.hidden.tolist()[:6]
+        (torch.Size([12, 4, 2]), [2, 2, 2, 2, 2, 2])
     """
-    (hidden_sizes, lrs, seeds), num_epochs, batch_size = check_args(
+    (hidden_sizes, lrs, seeds), num_epochs, batch_size = _check_args(
         hidden_sizes, lrs, seeds, X, y, num_epochs, batch_size)
     dev, S, H, K = X.device, len(seeds), max(hidden_sizes), len(hidden_sizes) * len(lrs)
     # Model k of seed s has hidden_sizes[k // len(lrs)] units and lr lrs[k % len(lrs)].
@@ -93,7 +116,7 @@ def sweep(hidden_sizes: Sequence[int], lrs: Sequence[float], seeds: Sequence[int
     lr = torch.tensor(lrs, device=dev).repeat(len(hidden_sizes))  # (K,)
     # Weights in a training layout: W1 (S, K, H, 3) holds each unit's x1, x2 and bias weights.
     W1, W2, b2 = torch.zeros(S, K, H, 3), torch.zeros(S, K, H), torch.zeros(S, K)
-    for s, states in enumerate(initial_weights(hidden_sizes, seeds)):
+    for s, states in enumerate(_initial_weights(hidden_sizes, seeds)):
         for i, (h, state) in enumerate(zip(hidden_sizes, states, strict=True)):
             ks = slice(i * len(lrs), (i + 1) * len(lrs))  # this hidden size, every lr
             W1[s, ks, :h, :2], W1[s, ks, :h, 2] = state["linear1.weight"], state["linear1.bias"]

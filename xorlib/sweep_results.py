@@ -16,7 +16,16 @@ from matplotlib.figure import Figure
 from xorlib import _checks
 from xorlib.classifier import SimpleClassifier
 from xorlib.plotting import DPI
-from xorlib.xordata import check_xy
+
+__all__ = ["SuccessTable", "SweepResult", "success_heatmap"]
+
+
+def _shapes(owner: object, expected: dict[str, tuple[int, ...]], what: str) -> None:
+    for name, shape in expected.items():
+        value = getattr(owner, name)
+        if not isinstance(value, torch.Tensor) or tuple(value.shape) != shape:
+            got = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
+            raise ValueError(f"{name} must be a tensor of shape {shape} ({what}), got {got}")
 
 
 @dataclass(frozen=True, eq=False)  # == is identity: a field-wise == of tensors has no single truth value
@@ -26,6 +35,30 @@ class SweepResult:
     Model ``m = (i * len(lrs) + j) * len(seeds) + k`` has ``hidden_sizes[i]`` units,
     learning rate ``lrs[j]`` and seed ``seeds[k]``; so ``values.view(len(hidden_sizes),
     len(lrs), len(seeds))`` turns any per-model tensor into the grid. ``H = max(hidden_sizes)``.
+    ``xorlib.sweep`` builds it; the shapes are checked when it is built.
+
+    Args:
+        hidden_sizes, lrs, seeds: the grid.
+        hidden: each model's real hidden size.
+        lr: each model's learning rate.
+        seed: each model's seed.
+        W1, b1: the first layer's weights and biases; rows past a model's hidden size are padding.
+        W2, b2: the second layer's weights (zero on padding) and biases.
+
+    Shape:
+        ``hidden``, ``lr``, ``seed``, ``b2``: ``(M,)``; ``W1``: ``(M, H, 2)``; ``b1``, ``W2``: ``(M, H)``.
+
+    Example::
+
+        >>> import xorlib
+        >>> data = xorlib.XORDataset(64, seed=0)
+        >>> result = xorlib.sweep([2, 3], [0.5], [0, 1], data.X, data.y, num_epochs=1)
+        >>> result.hidden.tolist(), result.logits(data.X).shape
+        ([2, 2, 3, 3], torch.Size([4, 64]))
+        >>> result.model(2).sizes
+        {'num_inputs': 2, 'num_hidden': 3, 'num_outputs': 1}
+        >>> result.accuracy(data.X, data.y).shape
+        torch.Size([4])
     """
 
     hidden_sizes: tuple[int, ...]
@@ -39,11 +72,19 @@ class SweepResult:
     W2: torch.Tensor  # (M, H); zero on padding
     b2: torch.Tensor  # (M,)
 
+    def __post_init__(self) -> None:
+        M = len(self.hidden_sizes) * len(self.lrs) * len(self.seeds)
+        H = self.W1.shape[1] if isinstance(self.W1, torch.Tensor) and self.W1.dim() == 3 else "H"
+        _shapes(self, {"hidden": (M,), "lr": (M,), "seed": (M,), "W1": (M, H, 2), "b1": (M, H), "W2": (M, H),
+                       "b2": (M,)}, f"{M} models of up to {H} hidden units")
+
     def logits(self, X: torch.Tensor) -> torch.Tensor:
         """Every model's logits for ``X``. Shape: ``X`` ``(N, 2)`` -> ``(M, N)``."""
         if not isinstance(X, torch.Tensor) or X.dim() != 2 or X.shape[1] != 2:
             got = tuple(X.shape) if isinstance(X, torch.Tensor) else type(X).__name__
             raise ValueError(f"X must be a tensor of shape (N, 2), got {got}")
+        if X.is_floating_point() and not X.isfinite().all():
+            raise ValueError("X must be finite, but some of its values are NaN or inf")
         X = X.to(self.W1.device, torch.float32)
         mask = torch.arange(self.W1.shape[1], device=X.device) < self.hidden[:, None]  # (M, H)
         with torch.no_grad():  # scoring needs no graph
@@ -52,7 +93,7 @@ class SweepResult:
 
     def accuracy(self, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Fraction of ``(X, y)`` each model classifies correctly. Shape: ``(N, 2), (N,)`` -> ``(M,)``."""
-        check_xy(X, y, 2)
+        _checks.check_xy(X, y, 2)
         correct = (self.logits(X) >= 0).long() == y.to(self.W1.device)  # (M, N); predict's rule at 0.5
         return correct.float().mean(dim=1).cpu()
 
@@ -79,13 +120,41 @@ class SweepResult:
 
 @dataclass(frozen=True, eq=False)  # == is identity; compare two tables with torch.equal(a.rates, b.rates)
 class SuccessTable:
-    """Success rates ``(len(hidden_sizes), len(lrs))``; ``str()`` prints them as a text table."""
+    """Success rates ``(len(hidden_sizes), len(lrs))``; ``str()`` prints them as a text table.
+
+    ``SweepResult.success_table`` builds it; the shape of ``rates`` is checked when it is built.
+
+    Args:
+        hidden_sizes: the rows' hidden sizes.
+        lrs: the columns' learning rates.
+        num_seeds: how many seeds each rate is over.
+        threshold: the test accuracy that counts as success.
+        rates: the share of seeds that succeeded.
+
+    Shape:
+        ``rates``: ``(len(hidden_sizes), len(lrs))``.
+
+    Example::
+
+        >>> import torch
+        >>> from xorlib import SuccessTable
+        >>> print(SuccessTable((1, 8), (0.1, 1.0), 4, 0.99, torch.tensor([[0.0, 0.25], [1.0, 0.5]])))
+        share of 4 seeds reaching test accuracy >= 0.99
+        hidden |    lr=0.1      lr=1
+        ----------------------------
+             1 |      0.00      0.25
+             8 |      1.00      0.50
+    """
 
     hidden_sizes: tuple[int, ...]
     lrs: tuple[float, ...]
     num_seeds: int
     threshold: float
     rates: torch.Tensor
+
+    def __post_init__(self) -> None:
+        rows, cols = len(self.hidden_sizes), len(self.lrs)
+        _shapes(self, {"rates": (rows, cols)}, f"{rows} hidden sizes by {cols} learning rates")
 
     def __str__(self) -> str:
         head = "hidden | " + " ".join(f"{f'lr={lr:g}':>9}" for lr in self.lrs)
@@ -100,8 +169,27 @@ def success_heatmap(table: SuccessTable, title: str = "Which networks learn XOR?
 
     The colour map is cividis (readable with any colour vision, and in greyscale); a cell's
     text is white on the dark end and black on the light end.
+
+    Args:
+        table: a ``SuccessTable``, e.g. from ``SweepResult.success_table``.
+        title: the figure's title.
+
+    Returns:
+        The figure (close it with ``plt.close(fig)`` when done).
+
+    Example::
+
+        >>> import matplotlib.pyplot as plt
+        >>> import torch, xorlib
+        >>> table = xorlib.SuccessTable((1, 8), (0.1, 1.0), 4, 0.99, torch.tensor([[0.0, 0.25], [1.0, 0.5]]))
+        >>> fig = xorlib.success_heatmap(table)
+        >>> len(fig.axes[0].texts)  # one annotation per cell
+        4
+        >>> plt.close(fig)
     """
-    rates = table.rates.cpu()
+    _checks.of_type("table", table, SuccessTable, "a SuccessTable (e.g. result.success_table(X, y))")
+    _checks.of_type("title", title, str, "a str")
+    rates = table.rates.detach().cpu()
     fig, ax = plt.subplots(figsize=(4.6, 4.4), dpi=DPI, layout="constrained")
     image = ax.imshow(rates.numpy(), cmap="cividis", vmin=0, vmax=1, aspect="auto")
     for (i, j), rate in zip(((i, j) for i in range(rates.shape[0]) for j in range(rates.shape[1])),

@@ -6,8 +6,12 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from xorlib import _checks
+from xorlib._checks import check_x, check_xy  # noqa: F401  (kept importable here for xorlib.figures)
+
+__all__ = ["MAX_SIZE", "MAX_STD", "XORDataset", "make_loader"]
 
 MAX_SIZE = 10_000_000  # samples; building one takes about 40 bytes each, so at most ~0.4 GB
+MAX_STD = 1_000.0  # a thousand times the distance between corners: pure noise, yet finite in float32
 
 
 class XORDataset(Dataset):
@@ -18,17 +22,31 @@ class XORDataset(Dataset):
 
     Args:
         size: number of samples, 1 to ``MAX_SIZE`` (ten million).
-        std: standard deviation of the noise added to each coordinate.
+        std: standard deviation of the noise added to each coordinate, 0 to ``MAX_STD``.
         seed: seed for this data set's own generator, 0 to 2**63 - 1 (``None``: torch's global one).
 
     Shape:
-        ``X``: ``(size, 2)`` float32, ``y``: ``(size,)`` int64 of 0/1.
+        - ``X``: ``(size, 2)`` float32.
+        - ``y``: ``(size,)`` int64 of 0/1.
+        - ``dataset[i]``: ``((2,), ())``.
+
+    Example::
+
+        >>> import xorlib
+        >>> data = xorlib.XORDataset(100, std=0.1, seed=0)
+        >>> len(data), data.X.shape, data.y.dtype
+        (100, torch.Size([100, 2]), torch.int64)
+        >>> clean = xorlib.XORDataset(8, std=0.0, seed=1)
+        >>> bool((clean.y == (clean.X[:, 0] != clean.X[:, 1]).long()).all())
+        True
     """
 
     def __init__(self, size: int, std: float = 0.1, seed: int | None = None) -> None:
         super().__init__()
         self.size = _checks.positive_int("size", size, maximum=MAX_SIZE)
         self.std = _checks.number("std", std)
+        if self.std > MAX_STD:
+            raise ValueError(f"std must be at most {MAX_STD:g} (the corners are 1 apart), got {self.std:g}")
         seed = None if seed is None else _checks.seed("seed", seed)
         generator = None if seed is None else torch.Generator().manual_seed(seed)
         corners = torch.randint(0, 2, (self.size, 2), generator=generator).float()  # (size, 2)
@@ -52,41 +70,43 @@ class XORDataset(Dataset):
 def make_loader(
     dataset: Dataset, batch_size: int = 128, shuffle: bool = True, seed: int = 0
 ) -> DataLoader:
-    """Wrap ``dataset`` in a DataLoader whose shuffling repeats run to run (seeded generator)."""
+    """Wrap ``dataset`` in a DataLoader whose shuffling repeats run to run (seeded generator).
+
+    Args:
+        dataset: a map-style ``Dataset`` of ``(x, y)`` samples, e.g. ``XORDataset`` or
+            ``TensorDataset(X, y)`` (tensors themselves are refused: wrap them in a TensorDataset).
+        batch_size: samples per batch (the last batch may be smaller).
+        shuffle: draw a fresh order every epoch.
+        seed: seed of the loader's own generator, 0 to 2**63 - 1.
+
+    Returns:
+        A ``DataLoader`` yielding ``(X, y)`` batches.
+
+    Shape:
+        Each batch: ``X`` ``(B, 2)``, ``y`` ``(B,)`` with ``B <= batch_size``.
+
+    Example::
+
+        >>> import xorlib
+        >>> loader = xorlib.make_loader(xorlib.XORDataset(300, seed=0), batch_size=128)
+        >>> [len(y) for X, y in loader]
+        [128, 128, 44]
+    """
+    if not isinstance(dataset, Dataset):
+        raise TypeError("dataset must be a torch Dataset such as XORDataset or TensorDataset(X, y), "
+                        f"got {type(dataset).__name__}; wrap tensors X, y in TensorDataset(X, y)")
     batch_size = _checks.positive_int("batch_size", batch_size)
+    _checks.of_type("shuffle", shuffle, bool, "True or False")
     seed = _checks.seed("seed", seed)
-    if len(dataset) == 0:
-        raise ValueError("cannot make a loader over an empty dataset (len(dataset) == 0)")
+    try:
+        if len(dataset) == 0:
+            raise ValueError("cannot make a loader over an empty dataset (len(dataset) == 0)")
+    except TypeError:  # an IterableDataset: no length, and nothing to shuffle
+        raise TypeError("dataset must have a length (a map-style Dataset), "
+                        f"got {type(dataset).__name__}") from None
     return DataLoader(
         dataset,
         batch_size=batch_size,
         shuffle=shuffle,
         generator=torch.Generator().manual_seed(seed),
     )
-
-
-def check_x(X: torch.Tensor, num_inputs: int | None = None) -> None:
-    """Raise a clear error unless ``X`` is ``(N, F)`` finite floats (any float dtype), ``N >= 1``."""
-    if not isinstance(X, torch.Tensor):
-        raise TypeError(f"X must be a tensor of shape (N, features), got {type(X).__name__}")
-    if X.dim() != 2 or len(X) == 0:
-        raise ValueError(f"X must have shape (N, features) with N >= 1, got {tuple(X.shape)}")
-    if not X.is_floating_point():
-        raise TypeError(f"X must hold floating-point features, got dtype {X.dtype}")
-    if num_inputs is not None and X.shape[1] != num_inputs:
-        raise ValueError(f"X has {X.shape[1]} features per sample but the model expects {num_inputs}")
-    bad = (~torch.isfinite(X)).sum().item()  # NaN would train to NaN weights, and score as if correct
-    if bad:
-        raise ValueError(f"X must be finite, but {bad} of its values are NaN or inf")
-
-
-def check_xy(X: torch.Tensor, y: torch.Tensor, num_inputs: int | None = None) -> None:
-    """Raise a clear error unless ``X`` passes ``check_x`` and ``y`` is ``(N,)`` labels in {0, 1}."""
-    if not isinstance(X, torch.Tensor) or not isinstance(y, torch.Tensor):
-        raise TypeError(f"X and y must be tensors, got {type(X).__name__} and {type(y).__name__}")
-    check_x(X, num_inputs)
-    if y.shape != (len(X),):
-        raise ValueError(f"y must have shape ({len(X)},) to match X, got {tuple(y.shape)}")
-    bad = y[(y != 0) & (y != 1)]
-    if len(bad):
-        raise ValueError(f"labels must be 0 or 1, found {bad.unique()[:5].tolist()}")
