@@ -315,3 +315,20 @@ def test_sweep_refuses_x_and_y_on_two_devices() -> None:
 def test_a_modest_sweep_is_not_refused() -> None:
     result = sweep([64], [0.1, 1.0], range(8), X, Y, num_epochs=1, batch_size=32)
     assert result.W1.shape == (16, 64, 2)
+
+
+def test_the_map_covers_every_sample_however_noisy() -> None:
+    """Chapter 11's panel at noise 0.3: samples far outside [-0.5, 1.5]^2 still lie on the map."""
+    from xorlib import plotting
+    X = torch.tensor([[-1.3, 0.2], [0.5, 2.4], [1.0, 1.0], [0.0, 0.0]])
+    y = torch.tensor([0, 1, 0, 1])
+    fig = plotting.decision_boundary(SimpleClassifier(), X, y)
+    (image,) = fig.axes[0].get_images()
+    left, right, bottom, top = image.get_extent()
+    assert left <= -1.3 - 0.1 and right >= 1.5 and bottom <= -0.5 and top >= 2.4 + 0.1, image.get_extent()
+    plt.close(fig)
+    fig = plotting.decision_boundary(SimpleClassifier(), X[2:], y[2:])  # the usual square when it suffices
+    assert list(fig.axes[0].get_images()[0].get_extent()) == [plotting.LO, plotting.HI] * 2
+    plt.close(fig)
+    with pytest.raises(ValueError, match="lo must be below hi"):
+        plotting.draw_probability(fig.axes[0], torch.full((3, 3), 0.5), lo=1.0, hi=1.0)

@@ -1,4 +1,4 @@
-"""Data-parallel training across processes, introduced in chapter 12 (``12_going_further``).
+"""Data-parallel training across processes, introduced in chapter 13 (``13_going_further``).
 
 Every process holds a whole copy of the model and takes its share of each batch.
 ``DistributedDataParallel`` (DDP) averages the gradients of all processes (an all-reduce)

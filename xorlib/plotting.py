@@ -9,6 +9,7 @@ out on a probability map). Legends sit outside the axes, never on the data.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -271,12 +272,13 @@ def boundary_image(model: nn.Module, lo: float = LO, hi: float = HI, steps: int 
     return torch.sigmoid(logits).reshape(steps, steps).cpu()
 
 
-def draw_probability(ax: plt.Axes, prob: torch.Tensor) -> list:
+def draw_probability(ax: plt.Axes, prob: torch.Tensor, lo: float = LO, hi: float = HI) -> list:
     """Draw a ``boundary_image`` grid on ``ax`` with its 0.5 contour; return the artists drawn.
 
     Args:
-        ax: the axes to draw on (the grid covers ``[LO, HI]^2``).
+        ax: the axes to draw on.
         prob: probabilities in [0, 1] (a tensor, or a NumPy array), as ``boundary_image`` returns them.
+        lo, hi: the square ``[lo, hi]^2`` the grid covers (``boundary_image``'s own ``lo`` and ``hi``).
 
     Returns:
         The image, and the contour when some of the grid lies on each side of 0.5.
@@ -302,8 +304,11 @@ def draw_probability(ax: plt.Axes, prob: torch.Tensor) -> list:
     if not ((prob >= 0) & (prob <= 1)).all():  # NaN fails both
         raise ValueError("prob must hold probabilities in [0, 1] (as boundary_image returns them), but some "
                          "are outside or NaN; apply torch.sigmoid to logits")
+    lo, hi = _checks.number("lo", lo, signed=True), _checks.number("hi", hi, signed=True)
+    if lo >= hi:
+        raise ValueError(f"lo must be below hi, got lo={lo}, hi={hi}")
     prob = prob.detach().cpu().numpy()  # matplotlib takes arrays (a tensor triggers a numpy warning)
-    extent = (LO, HI, LO, HI)
+    extent = (lo, hi, lo, hi)
     artists = [ax.imshow(prob, origin="lower", extent=extent, cmap=BOUNDARY_CMAP, vmin=0, vmax=1,
                          alpha=BOUNDARY_ALPHA)]
     if prob.min() < 0.5 < prob.max():  # an untrained model may not cross 0.5 anywhere
@@ -345,9 +350,12 @@ def decision_boundary(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
     X, y = _points(X, y)  # checked before a figure exists: a refused call leaves none open
     _checks.of_type("title", title, str, "a str")
     _checks.of_type("legend", legend, bool, "True or False")
-    prob = boundary_image(model)
+    # the map covers [LO, HI]^2, grown by a margin to every sample's place: no point off the map
+    lo = min(LO, math.floor((X.min().item() - 0.1) * 2) / 2)
+    hi = max(HI, math.ceil((X.max().item() + 0.1) * 2) / 2)
+    prob = boundary_image(model, lo, hi)
     fig, ax = (_axes(ax).figure, ax) if ax is not None else figure()
-    image = draw_probability(ax, prob)[0]
+    image = draw_probability(ax, prob, lo, hi)[0]
     scatter(ax, X, y, legend=legend)
     ax.set_title(title)
     if ax.get_subplotspec() is not None and len(fig.axes) == 1:
