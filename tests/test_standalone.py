@@ -1,9 +1,13 @@
 """A chapter opened alone (Colab, a fresh Jupyter) installs xorlib from the course site and
 reproduces its stored outputs.
 
-Offline: the built site (``make book``) is served on 127.0.0.1; one chapter is copied alone
-into an empty folder and run by nbval in a bare environment: a new venv that sees torch,
-matplotlib, tqdm, ipywidgets and ipykernel (and what they need), but not xorlib.
+The built site (``make book``) is served on 127.0.0.1; a chapter is copied alone into an empty
+folder and run by nbval in a bare environment: a new venv that sees torch, matplotlib, tqdm,
+ipywidgets and ipykernel (and what they need), as a learner's Jupyter has them, but not xorlib
+and not TensorBoard. The chapter's first cell installs xorlib's wheel from the site, and pip
+brings what the wheel declares from the package index (held to the versions of
+requirements/main.txt), so a dependency xorlib forgets to declare fails the chapter: chapter 6
+imports TensorBoard's writer, and every chapter imports xorlib.monitor, which reads its files.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import subprocess
 import sys
 import threading
 import venv
+import zipfile
 from importlib.metadata import Distribution, distribution
 from pathlib import Path
 
@@ -31,6 +36,7 @@ import install_cell  # noqa: E402  (a script of this repository, not a package)
 
 BARE = ("torch", "matplotlib", "tqdm", "ipywidgets", "ipykernel")
 CHAPTER = "04_data.ipynb"
+ALONE = ("04_data.ipynb", "06_training.ipynb")  # the data set's plots; training watched with TensorBoard
 PLUGIN = """import importlib.util, sys
 sys.path.insert(0, {root!r})
 spec = importlib.util.spec_from_file_location("course_conftest", {root!r} + "/conftest.py")
@@ -54,7 +60,7 @@ def closure(names: tuple[str, ...]) -> list[Distribution]:
             req = Requirement(line)
             if req.marker is None or req.marker.evaluate({"extra": ""}):
                 todo.append(req.name)
-    assert "xorlib" not in seen
+    assert "xorlib" not in seen and "tensorboard" not in seen
     return list(seen.values())
 
 
@@ -103,13 +109,42 @@ def test_install_cell_follows_the_config() -> None:
     first = next(c for c in nb["cells"] if c["cell_type"] == "code")
     assert "".join(first["source"]) == source and first["metadata"]["tags"] == ["remove-cell"]
     assert first["outputs"] == [], "in the course's environment the cell prints nothing"
+    assert '"xorlib @ {wheel}"' in source and "--no-deps" not in source, "the wheel with its dependencies"
+    assert '"xorlib[widgets] @ {wheel}"' in install_cell.cell_source(["widgets"])
+    panel = json.loads((ROOT / "chapters" / "11_decision_boundaries.ipynb").read_text())
+    first = next(c for c in panel["cells"] if c["cell_type"] == "code")
+    assert "".join(first["source"]) == install_cell.cell_source(["widgets"]), "chapter 11's panel: ipywidgets"
 
 
-def test_a_chapter_alone_installs_xorlib_and_reproduces_its_outputs(served_site: str, tmp_path: Path) -> None:
+def test_the_served_wheel_is_the_library_as_it_is() -> None:
+    """``make book``'s wheel holds exactly xorlib's modules (nothing left from an old build) and declares
+    its dependencies."""
+    wheel = SITE / "_static" / install_cell.wheel_name()
+    if not wheel.is_file():
+        pytest.fail(f"{wheel.relative_to(ROOT)} is missing: run `make book` first")
+    with zipfile.ZipFile(wheel) as whl:
+        modules = {n for n in whl.namelist() if n.startswith("xorlib/")}
+        metadata = whl.read(next(n for n in whl.namelist() if n.endswith("METADATA"))).decode()
+    assert modules == {p.relative_to(ROOT).as_posix() for p in (ROOT / "xorlib").rglob("*.py")}
+    assert re.search(r"^Requires-Dist: tensorboard", metadata, re.M), "the wheel declares what xorlib imports"
+
+
+def lock_constraints(where: Path) -> Path:
+    """requirements/main.txt's pins without their hashes, as a pip constraints file."""
+    pins = re.findall(r"^[A-Za-z0-9._-]+==\S+", (ROOT / "requirements" / "main.txt").read_text(), re.M)
+    path = where / "constraints.txt"
+    path.write_text("\n".join(pins) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("chapter", ALONE)
+def test_a_chapter_alone_installs_xorlib_and_reproduces_its_outputs(served_site: str, tmp_path: Path,
+                                                                    chapter: str) -> None:
     python = bare_env(tmp_path)
-    missing = subprocess.run([python, "-c", "import torch, matplotlib, tqdm, ipywidgets, ipykernel, xorlib"],
-                             capture_output=True, text=True, cwd=tmp_path)
-    assert "No module named 'xorlib'" in missing.stderr, missing.stderr  # bare: all but xorlib
+    for module in ("xorlib", "tensorboard"):
+        imports = f"import torch, matplotlib, tqdm, ipywidgets, ipykernel, {module}"
+        missing = subprocess.run([python, "-c", imports], capture_output=True, text=True, cwd=tmp_path)
+        assert f"No module named '{module}'" in missing.stderr, missing.stderr  # bare: what a learner has
 
     kernels = tmp_path / "jupyter" / "kernels" / "bare"
     kernels.mkdir(parents=True)
@@ -118,21 +153,25 @@ def test_a_chapter_alone_installs_xorlib_and_reproduces_its_outputs(served_site:
         "display_name": "bare", "language": "python"}))
     alone = tmp_path / "alone"
     alone.mkdir()
-    shutil.copy(ROOT / "chapters" / CHAPTER, alone)
+    shutil.copy(ROOT / "chapters" / chapter, alone)
     # The repository's conftest.py (figure comparison) as a plugin of the nbval run; the folder
     # on PYTHONPATH holds that one file, so the kernel, which inherits it, still lacks xorlib.
     plugin = tmp_path / "plugin"
     plugin.mkdir()
     (plugin / "course_plugin.py").write_text(PLUGIN.format(root=str(ROOT)))
     env = {**os.environ, "JUPYTER_PATH": str(tmp_path / "jupyter"), "XORCOURSE_SITE_URL": served_site,
-           "PYTHONPATH": str(plugin), "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+           "PYTHONPATH": str(plugin), "PIP_CONSTRAINT": str(lock_constraints(tmp_path)),
+           "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "course_plugin", "-q", "--nbval",
          "--nbval-kernel-name", "bare", "--nbval-sanitize-with", str(ROOT / "tests" / "sanitize.cfg"),
-         CHAPTER], cwd=alone, env=env, capture_output=True, text=True, timeout=600)
+         chapter], cwd=alone, env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert re.search(r"\b\d+ passed\b", run.stdout) and "failed" not in run.stdout
 
-    where = subprocess.run([python, "-c", "import xorlib; print(xorlib.__file__)"],
-                           capture_output=True, text=True, check=True, cwd=tmp_path).stdout
-    assert str(tmp_path / "env") in where, "xorlib must come from the wheel installed in the bare env"
+    where = subprocess.run([python, "-c", "import tensorboard, torch, xorlib; print(xorlib.__file__, "
+                            "tensorboard.__file__, torch.__file__)"],
+                           capture_output=True, text=True, check=True, cwd=tmp_path).stdout.split()
+    assert str(tmp_path / "env") in where[0], "xorlib must come from the wheel installed in the bare env"
+    assert str(tmp_path / "env") in where[1], "tensorboard came with it, as the wheel declares"
+    assert str(tmp_path / "shared") in where[2], "the learner's torch stays"
