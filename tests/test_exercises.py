@@ -6,7 +6,6 @@ Per checker, ``RIGHT`` lists distinct correct answers (the chapter's solution an
 
 from __future__ import annotations
 
-import math
 import statistics
 import time
 
@@ -808,91 +807,130 @@ def test_the_printed_code_is_what_the_checker_judges(capsys, key) -> None:
         assert_wrong(capsys, check, namespace[read], hint)
 
 
-# Chapter 7: accuracy, eval mode
+# Chapter 7: dropout predicted, an accuracy in batches debugged, a feature that beats the baseline
+
+# The code the chapters give to debug, exactly as printed there (test_the_debugging_code_is_the_chapters'
+# checks that), run here so that the checkers are seen to refuse it.
+BUGGY = {
+    "07_evaluation": '''
+def batch_accuracy(model, X, y, batch_size):
+    correct = 0
+    for start in range(0, len(X), batch_size):
+        logits = model(X[start:start + batch_size])  # (B, 1)
+        predicted = (torch.sigmoid(logits) >= 0).long()
+        yb = y[start:start + batch_size]
+        correct += (predicted.squeeze(0) == yb).sum().item()
+    return correct / len(X)
+''',
+    "09_learning_rate": '''
+def train_momentum(model, X, y, num_epochs, batch_size, lr):
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    for _ in range(num_epochs):
+        for start in range(0, len(X), batch_size):
+            optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+            logits = model(X[start:start + batch_size]).squeeze(dim=1)
+            loss = loss_fn(logits, y[start:start + batch_size].float())
+            loss.backward()
+            optimizer.zero_grad()
+            optimizer.step()
+''',
+    "10_generalisation": '''
+def best_weights(model, X_train, y_train, X_val, y_val, num_epochs):
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.03)
+    best_loss, best_state = float("inf"), None
+    for _ in range(num_epochs):
+        loss = loss_fn(model(X_train).squeeze(dim=1), y_train.float())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            val_loss = loss_fn(model(X_train).squeeze(dim=1), y_train.float()).item()
+        if val_loss < best_loss:
+            best_loss, best_state = val_loss, model.state_dict()
+    return best_state
+''',
+}
 
 
-def acc_loop(logits, y):
-    hits = 0
-    for z, label in zip(logits[:, 0].tolist(), y.tolist(), strict=True):
-        hits += int(z >= 0) == label
-    return hits / len(y)
+def buggy(chapter: str):
+    """The function the chapter's debugging exercise gives, defined from its printed source."""
+    scope = {"torch": torch, "loss_fn": nn.BCEWithLogitsLoss()}
+    exec(BUGGY[chapter], scope)  # the course's own code, as the chapter prints it
+    return next(v for k, v in scope.items() if callable(v) and k not in ("torch", "loss_fn"))
 
 
-right(ex.check_07_accuracy,
-      ("chapter", lambda logits, y: ((logits.squeeze(1) >= 0).long() == y).float().mean().item()),
-      ("sigmoid", lambda logits, y: (torch.sigmoid(logits).view(-1) >= 0.5).eq(y).float().mean()),
-      ("(N, 1) labels", lambda logits, y: ((logits > 0).long() == y.unsqueeze(1)).float().mean().item()),
-      ("loop", acc_loop))
-wrong(ex.check_07_accuracy,
-      ("broadcasts", lambda logits, y: ((logits >= 0).long() == y).float().mean().item()),
-      ("not probabilities", lambda logits, y: ((logits.squeeze(1) >= 0.5).long() == y).float().mean().item()),
-      ("number correct", lambda logits, y: ((logits.squeeze(1) >= 0).long() == y).sum().item()),
-      ("percentage", lambda logits, y: 100 * ((logits.squeeze(1) >= 0).long() == y).float().mean().item()),
-      ("fraction wrong", lambda logits, y: ((logits.squeeze(1) >= 0).long() != y).float().mean().item()),
-      ("predicted as class 1", lambda logits, y: (logits >= 0).float().mean().item()))
-
-right(ex.check_07_eval_mode,
-      ("literal", False),
-      ("measured", xorlib.SimpleClassifier().eval()(torch.zeros(1, 2)).requires_grad is False))
-wrong(ex.check_07_eval_mode, ("torch.no_grad()", True))
+right(ex.predict_07_dropout,
+      ("list", [0.0, 3.75]), ("any order", (3.75, 0.0)), ("set", {0.0, 3.75}),
+      ("tensor", torch.tensor([0.0, 3.75])),
+      ("measured", sorted(nn.Dropout(p=0.2)(torch.full((10_000,), 3.0)).unique().tolist())))
+wrong(ex.predict_07_dropout,
+      ("changed too", [0.0, 3.0]), ("depends on p", [0.0, 6.0]), ("share that is kept", [0.0, 15.0]),
+      ("scaled up", [0.0, 2.4]), ("training mode", [3.0]), ("training mode", [3.75]),
+      ("dropped or kept", [0.0, 1.25]))
 
 
-# Chapter 8: the probability grid, a straight boundary
+def batch_accuracy(model, X, y, batch_size, total=None, train=False, grad=False, cut=0.5, dim=1, wrong=False):
+    """The chapter's fixed function; the keywords put its bugs (and other mistakes) back one by one."""
+    if not train:
+        model.eval()
+    correct = 0
+    with torch.set_grad_enabled(grad):
+        for start in range(0, len(X), batch_size):
+            predicted = (torch.sigmoid(model(X[start:start + batch_size])) >= cut).long()
+            yb = y[start:start + batch_size]
+            hits = (predicted.squeeze(dim) != yb) if wrong else (predicted.squeeze(dim) == yb)
+            correct += hits.sum().item()
+    return correct / (total(X, batch_size) if total else len(X))
 
 
-def grid(model, steps, indexing="ij", transpose=False, lo=-0.5, hi=1.5, apply=torch.sigmoid, flat=False):
-    """The chapter's grid; the keywords make the variants below."""
-    axis = torch.linspace(lo, hi, steps)
-    if indexing == "ij":
-        x2, x1 = torch.meshgrid(axis, axis, indexing="ij")
-    else:
-        x1, x2 = torch.meshgrid(axis, axis, indexing="xy")
-    with torch.no_grad():
-        prob = apply(model(torch.stack([x1, x2], dim=-1).reshape(-1, 2)))
-    if flat:
-        return prob.reshape(-1)
-    return prob.reshape(steps, steps).T if transpose else prob.reshape(steps, steps)
+def batch_accuracy_inference(model, X, y, batch_size):
+    model.eval()
+    with torch.inference_mode():
+        batches = zip(X.split(batch_size), y.split(batch_size), strict=True)
+        hits = [(model(xb).view(-1) >= 0).long() == yb for xb, yb in batches]
+    return torch.cat(hits).float().mean()
 
 
-def grid_loop(model, steps):
-    axis = torch.linspace(-0.5, 1.5, steps).tolist()
-    rows = [[torch.sigmoid(model(torch.tensor([[a, b]]))).item() for a in axis] for b in axis]
-    return torch.tensor(rows)
+def batch_accuracy_library(model, X, y, batch_size):  # xorlib.accuracy switches to eval and no_grad itself
+    starts = range(0, len(X), batch_size)
+    return xorlib.accuracy(model, [(X[i:i + batch_size], y[i:i + batch_size]) for i in starts])
 
 
-def grid_cartesian(model, steps):
-    axis = torch.linspace(-0.5, 1.5, steps)
-    points = torch.cartesian_prod(axis, axis).flip(1)  # (x1, x2) with x1 the faster one
-    return torch.sigmoid(model(points)).reshape(steps, steps)
+right(ex.debug_07_accuracy,
+      ("chapter", batch_accuracy), ("inference_mode", batch_accuracy_inference),
+      ("xorlib.accuracy", batch_accuracy_library))
+wrong(ex.debug_07_accuracy,
+      ("training mode", buggy("07_evaluation")),
+      ("training mode", lambda *a: batch_accuracy(*a, train=True)),
+      ("never comes", lambda *a: batch_accuracy(*a, grad=True)),
+      ("probability is never below 0", lambda *a: batch_accuracy(*a, cut=0.0)),
+      ("broadcast to (B, B)", lambda *a: batch_accuracy(*a, dim=0)),
+      ("not by the number of batches", lambda *a: batch_accuracy(*a, total=lambda X, b: -(-len(X) // b))),
+      ("fraction wrong", lambda *a: batch_accuracy(*a, wrong=True)),
+      ("percentage", lambda *a: 100 * batch_accuracy(*a)),
+      ("every point must count once", lambda m, X, y, b: batch_accuracy(m, X[:48], y[:48], b, lambda *_: 60)),
+      ("every point must count once", lambda m, X, y, b: batch_accuracy(m, X[:-1], y[:-1], b, lambda *_: 60)),
+      ("never called the model", lambda *a: 0.75))
 
 
-right(ex.check_11_probability_grid,
-      ("chapter", grid), ("xy", lambda m, s: grid(m, s, indexing="xy")), ("loop", grid_loop),
-      ("cartesian_prod", grid_cartesian))
-wrong(ex.check_11_probability_grid,
-      ("rows", lambda m, s: grid(m, s, transpose=True)),
-      ("rows", lambda m, s: grid(m, s, indexing="xy", transpose=True)),
-      ("apply torch.sigmoid", lambda m, s: grid(m, s, apply=lambda z: z)),
-      ("P(class 0)", lambda m, s: grid(m, s, apply=lambda z: 1 - torch.sigmoid(z))),
-      ("not [0, 1]", lambda m, s: grid(m, s, lo=0.0, hi=1.0)),
-      ("reshape to (steps, steps)", lambda m, s: grid(m, s, flat=True)),
-      ("one value per grid point", lambda m, s: grid(m, 7)),
-      ("(N, 2)", lambda m, s: torch.sigmoid(m(torch.stack(torch.meshgrid(
-          torch.linspace(-0.5, 1.5, s), torch.linspace(-0.5, 1.5, s), indexing="xy"), dim=-1)))))
-
-right(ex.check_11_linear_boundary,
-      ("chapter", lambda w1, w2, b, x1: -(w1 * x1 + b) / w2),
-      ("expanded", lambda w1, w2, b, x1: -w1 / w2 * x1 - b / w2),
-      ("reordered", lambda w1, w2, b, x1: (-b - w1 * x1) / w2))
-wrong(ex.check_11_linear_boundary,
-      ("sign", lambda w1, w2, b, x1: (w1 * x1 + b) / w2),
-      ("divide by w2", lambda w1, w2, b, x1: -(w1 * x1 + b)),
-      ("bias by w2", lambda w1, w2, b, x1: -w1 * x1 / w2 - b),
-      ("not 0.5", lambda w1, w2, b, x1: (0.5 - w1 * x1 - b) / w2),
-      ("whose weight is w2", lambda w1, w2, b, x1: -(w2 * x1 + b) / w1))
+def circle_squares(X):
+    return (X**2).sum(dim=1, keepdim=True)
 
 
-# Chapter 8: a batched forward pass
+right(ex.check_07_circle_feature,
+      ("squared radius", circle_squares), ("radius", lambda X: X.norm(dim=1, keepdim=True)),
+      ("squares", lambda X: X**2), ("points and squares", lambda X: torch.cat([X, X**2], dim=1)))
+wrong(ex.check_07_circle_feature,
+      ("answering class 1 everywhere", lambda X: X),
+      ("x1*x2 told XOR's corners apart", lambda X: torch.cat([X, X[:, :1] * X[:, 1:]], dim=1)),
+      ("not the circle yet", lambda X: X.abs()),
+      ("(N, k)", lambda X: circle_squares(X)[:, 0]),
+      ("floats", lambda X: (circle_squares(X) > 0.25).long()),
+      ("inf or NaN", lambda X: circle_squares(X).log() * 0 / 0),
+      ("(N, k)", lambda X: circle_squares(X)[:10]))
+
+
+# Chapter 8: a batched forward pass, the shape that vmap gives
 
 
 def logits_einsum(W1, b1, W2, b2, X):
@@ -922,71 +960,288 @@ wrong(ex.check_08_batched_logits,
       ("one logit per model", lambda W1, b1, W2, b2, X: logits_bmm(W1, b1, W2, b2, X)[:, :3]))
 
 
-# Chapter 9: momentum by hand
+def vmap_shape():
+    """The chapter's code, run."""
+    nets = [xorlib.SimpleClassifier(2, 8, 1) for _ in range(5)]
+    params, _ = torch.func.stack_module_state(nets)
+    with torch.device("meta"):
+        skeleton = xorlib.SimpleClassifier(2, 8, 1)
+
+    def logits_of(p, X):
+        return torch.func.functional_call(skeleton, p, (X,))
+
+    return torch.vmap(logits_of, in_dims=(0, None))(params, torch.rand(100, 2)).shape
 
 
-def momentum_chapter(w, grad, v, lr, beta):
-    v = beta * v + grad
-    return w - lr * v, v
+right(ex.predict_08_vmap_shape,
+      ("tuple", (5, 100, 1)), ("list", [5, 100, 1]), ("Size", torch.Size([5, 100, 1])),
+      ("measured", vmap_shape()))
+wrong(ex.predict_08_vmap_shape,
+      ("models' axis is in the output", (100, 1)), ("what a SimpleClassifier returns", (5, 100)),
+      ("first, unless told", (100, 5, 1)), ("stacked weight", (5, 8, 2)), ("all 100 points", (5, 1)),
+      ("what one model returns", (5, 1, 100)))
 
 
-def momentum_in_place(w, grad, v, lr, beta):
-    v.mul_(beta).add_(grad)
-    w.sub_(lr * v)
-    return w, v
+# Chapter 9: a parabola predicted, a momentum loop debugged, the full batch's learning rate
 
 
-right(ex.check_09_momentum_step, ("chapter", momentum_chapter), ("in place", momentum_in_place),
-      ("torch.optim", lambda w, g, v, lr, beta: (w - lr * (beta * v + g), beta * v + g)))
-wrong(ex.check_09_momentum_step,
-      ("then move w with the new v", lambda w, g, v, lr, beta: (w - lr * v, beta * v + g)),
-      ("not an average", lambda w, g, v, lr, beta: (w - lr * (beta * v + (1 - beta) * g),
-                                                    beta * v + (1 - beta) * g)),
-      ("against the velocity", lambda w, g, v, lr, beta: (w + lr * (beta * v + g), beta * v + g)),
-      ("plain SGD", lambda w, g, v, lr, beta: (w - lr * g, beta * v + g)),
-      ("the pair (w, v)", lambda w, g, v, lr, beta: w - lr * (beta * v + g)))
+def parabola():
+    """The chapter's code, run."""
+    w = torch.tensor(1.0, requires_grad=True)
+    for _ in range(3):
+        (5 * w**2).backward()
+        with torch.no_grad():
+            w -= 0.15 * w.grad
+        w.grad = None
+    return round(w.item(), 4)
 
 
-# Chapter 10: when early stopping stops
+right(ex.predict_09_parabola,
+      ("float", -0.125), ("formula", (1 - 0.15 * 10) ** 3), ("tensor", torch.tensor(-0.125)),
+      ("measured", parabola()))
+wrong(ex.predict_09_parabola,
+      ("sign of w", 0.125), ("after one step", -0.5), ("after two steps", 0.25), ("1 - lr * L", 3.375),
+      ("1 - lr * L", -3.375), ("minimum", 0), ("apply it three times", 0.614125))
 
 
-def stop_chapter(val_losses, patience):
-    best = 0
-    for epoch, loss in enumerate(val_losses):
-        if loss < val_losses[best]:
-            best = epoch
-        if epoch - best == patience:
-            return best, epoch + 1
-    return best, len(val_losses)
+def train_momentum(model, X, y, num_epochs, batch_size, lr, fresh=False, zero="before", shuffle=False):
+    """The chapter's fixed loop; the keywords put its bugs (and other mistakes) back."""
+    loss_fn = nn.BCEWithLogitsLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    for _ in range(num_epochs):
+        order = torch.randperm(len(X)) if shuffle else torch.arange(len(X))
+        for start in range(0, len(X), batch_size):
+            if fresh:
+                optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+            batch = order[start:start + batch_size]
+            loss = loss_fn(model(X[batch]).squeeze(dim=1), y[batch].float())
+            if zero == "before":
+                optimizer.zero_grad()
+            loss.backward()
+            if zero == "after":
+                optimizer.zero_grad()
+            optimizer.step()
 
 
-def stop_counter(val_losses, patience):
-    lowest, best, waited = math.inf, 0, 0
-    for epoch, loss in enumerate(val_losses):
-        lowest, best, waited = (loss, epoch, 0) if loss < lowest else (lowest, best, waited + 1)
-        if waited == patience:
-            return best, epoch + 1
-    return best, len(val_losses)
+def train_momentum_split(model, X, y, num_epochs, batch_size, lr):
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    for _ in range(num_epochs):
+        for xb, yb in zip(X.split(batch_size), y.split(batch_size), strict=True):
+            loss = F.binary_cross_entropy_with_logits(model(xb)[:, 0], yb.float())
+            model.zero_grad()
+            loss.backward()
+            optimizer.step()
 
 
-def stop_tie(val_losses, patience):
-    best = 0
-    for epoch, loss in enumerate(val_losses):
-        if loss <= val_losses[best]:
-            best = epoch
-        if epoch - best == patience:
-            return best, epoch + 1
-    return best, len(val_losses)
+right(ex.debug_09_momentum, ("chapter", train_momentum), ("split", train_momentum_split))
+wrong(ex.debug_09_momentum,
+      ("never moved", buggy("09_learning_rate")),
+      ("never moved", lambda *a: train_momentum(*a, zero="after")),
+      ("exactly like plain SGD", lambda *a: train_momentum(*a, fresh=True)),
+      ("pile up", lambda *a: train_momentum(*a, zero="never")),
+      ("two things are off", lambda *a: train_momentum(*a, fresh=True, zero="never")),
+      ("no shuffling", lambda *a: train_momentum(*a, shuffle=True)),
+      ("no shuffling", lambda m, X, y, n, b, lr: train_momentum(m, X, y, n, b, lr / 2)),
+      ("squeeze", lambda m, X, y, *a: train_momentum(m, X, y.unsqueeze(1), *a)))
+
+right(ex.check_09_full_batch_rate, ("float", 3.0), ("int", 3), ("tensor", torch.tensor(3.0)))
+wrong(ex.check_09_full_batch_rate,
+      ("the chapter tried", 1.0), ("near ln 2", 0.3), ("overshoot", 10), ("one of the rates", 0.1),
+      ("one of the rates", 30.0))
 
 
-right(ex.check_10_early_stopping, ("chapter", stop_chapter), ("counter", stop_counter))
-wrong(ex.check_10_early_stopping,
-      ("a tie is not", stop_tie),
-      ("not one epoch later", lambda v, p: stop_chapter(v, p + 1)),
-      ("count epochs from 0", lambda v, p: (stop_chapter(v, p)[0] + 1, stop_chapter(v, p)[1])),
-      ("last index + 1", lambda v, p: (stop_chapter(v, p)[0], stop_chapter(v, p)[1] - 1)),
-      ("the pair (best, epochs)", lambda v, p: stop_chapter(v, p)[0]),
-      ("lowest loss so far", lambda v, p: (0, len(v))))
+def test_the_full_batch_rate_is_the_sweeps() -> None:
+    """The answer check_09_full_batch_rate expects is what the sweep gives."""
+    from xorlib.exercises import ch09
+    from xorlib.figures import step_sizes
+
+    data = xorlib.XORDataset(size=2500, seed=1)
+    rates = ch09._FULL_BATCH_RATES
+    swept = xorlib.sweep([4], rates, range(4), data.X, data.y, num_epochs=100, batch_size=2500)
+    medians = step_sizes.final_losses(swept, data.X, data.y)[0].quantile(0.5, dim=1)  # (rates,)
+    assert rates[medians.argmin()] == ch09._FULL_BATCH_BEST
+    assert ex.check_09_full_batch_rate(rates[medians.argmin()])
+    assert sorted(medians.tolist())[1] > 3 * medians.min().item(), "the best rate wins clearly"
+
+
+# Chapter 10: patience on a narrower network, a loop that keeps the wrong weights
+
+
+right(ex.check_10_patience,
+      ("4 digits", (0.6991, 0.4781)), ("3 digits", [0.699, 0.478]),
+      ("tensors", (torch.tensor(0.69910), torch.tensor(0.47813))))
+wrong(ex.check_10_patience,
+      ("other order", (0.4781, 0.6991)), ("last epoch", (0.7081, 0.4951)),
+      ("training losses", (0.6864, 0.3703)), ("did both runs", (0.4781, 0.4781)),
+      ("manual_seed(0)", (0.6991, 0.5072)))
+
+
+def test_the_kept_losses_are_fits() -> None:
+    """The losses check_10_patience expects are what overfitting.fit gives (and what its hints name)."""
+    from torch.utils.data import random_split
+
+    from xorlib.exercises import ch10
+    from xorlib.figures import overfitting
+
+    hard = xorlib.XORDataset(size=200, std=0.35, seed=0)
+    train_part, val_part, _ = random_split(hard, [0.6, 0.2, 0.2], generator=torch.Generator().manual_seed(0))
+    runs = []
+    for patience in (20, 50):
+        torch.manual_seed(0)
+        model = xorlib.SimpleClassifier(2, 32, 1)
+        runs.append(overfitting.fit(model, train_part, val_part, patience=patience))
+    assert [len(run.val) for run in runs] == [21, 198] and [run.best_epoch for run in runs] == [0, 147]
+    for got, want in ((tuple(run.val[run.best_epoch] for run in runs), ch10._KEPT),
+                      (tuple(run.val[-1] for run in runs), ch10._LAST),
+                      (tuple(run.train[run.best_epoch] for run in runs), ch10._TRAIN_AT_KEPT)):
+        assert got == pytest.approx(want, abs=1e-4)
+    assert ex.check_10_patience(tuple(run.val[run.best_epoch] for run in runs))
+
+
+def best_weights(model, X_train, y_train, X_val, y_val, num_epochs, on_train=False, copy_state=True):
+    """The chapter's fixed function; the keywords put its bugs back."""
+    loss_fn = nn.BCEWithLogitsLoss()
+    X_check, y_check = (X_train, y_train) if on_train else (X_val, y_val)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.03)
+    best_loss, best_state = float("inf"), None
+    for _ in range(num_epochs):
+        loss = loss_fn(model(X_train).squeeze(dim=1), y_train.float())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            val_loss = loss_fn(model(X_check).squeeze(dim=1), y_check.float()).item()
+        if val_loss < best_loss:
+            state = model.state_dict()
+            best_loss, best_state = val_loss, ({k: v.clone() for k, v in state.items()} if copy_state
+                                               else state)
+    return best_state
+
+
+def best_weights_modes(model, X_train, y_train, X_val, y_val, num_epochs):
+    import copy
+
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.03)
+    losses, states = [], []
+    for _ in range(num_epochs):
+        model.train()
+        loss = F.binary_cross_entropy_with_logits(model(X_train)[:, 0], y_train.float())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            losses.append(F.binary_cross_entropy_with_logits(model(X_val)[:, 0], y_val.float()).item())
+        states.append(copy.deepcopy(model.state_dict()))
+    return states[losses.index(min(losses))]
+
+
+right(ex.debug_10_best_weights, ("chapter", best_weights), ("every state kept", best_weights_modes))
+wrong(ex.debug_10_best_weights,
+      ("model's own tensors", buggy("10_generalisation")),
+      ("model's own tensors", lambda *a: best_weights(*a, copy_state=False)),
+      ("lowest loss on the training points", lambda *a: best_weights(*a, on_train=True)),
+      ("not the weights of the epoch", lambda m, *a: best_weights(m, *a[:-1], 5)),
+      ("return the kept state dict", lambda *a: list(best_weights(*a).values())))
+
+
+# Chapter 11: a grid's shape predicted, where a boundary crosses a line, a straight boundary
+
+
+def grid_shape():
+    """The chapter's code, run."""
+    xs, ys = torch.linspace(-0.5, 1.5, 5), torch.linspace(-0.5, 1.5, 3)
+    xx1, xx2 = torch.meshgrid(xs, ys, indexing="xy")
+    return tuple(torch.stack([xx1, xx2], dim=-1).shape)
+
+
+right(ex.predict_11_grid_shape,
+      ("tuple", (3, 5, 2)), ("list", [3, 5, 2]), ("Size", torch.Size([3, 5, 2])), ("measured", grid_shape()))
+wrong(ex.predict_11_grid_shape,
+      ("second input", (5, 3, 2)), ("puts the new axis last", (2, 3, 5)), ("flattens nothing", (15, 2)),
+      ("new axis for the two coordinates", (3, 5)), ("how many rows and columns", (4, 4, 2)))
+
+
+def crossing(model, x2, swap=False, level=0.0, index=False, steps=2001):
+    """The chapter's solution: the point of a fine line nearest to logit == level (0: P = 0.5)."""
+    x1 = torch.linspace(-0.5, 1.5, steps)
+    fixed = torch.full_like(x1, x2)
+    points = torch.stack([fixed, x1] if swap else [x1, fixed], dim=1)  # (steps, 2)
+    with torch.no_grad():
+        logits = model(points).squeeze(1)  # (steps,)
+    i = (logits - level).abs().argmin()
+    return i.item() if index else x1[i].item()
+
+
+def crossing_bisection(model, x2):
+    lo, hi = -0.5, 1.5
+    sign = model(torch.tensor([[lo, x2]])).item() > 0
+    for _ in range(30):
+        mid = (lo + hi) / 2
+        with torch.no_grad():
+            lo, hi = (mid, hi) if (model(torch.tensor([[mid, x2]])).item() > 0) == sign else (lo, mid)
+    return (lo + hi) / 2
+
+
+def crossing_sign_change(model, x2):
+    x1 = torch.linspace(-0.5, 1.5, 401)  # steps of 0.005
+    with torch.no_grad():
+        prob = torch.sigmoid(model(torch.stack([x1, x2 * torch.ones(401)], dim=-1)))[:, 0]
+    i = ((prob[:-1] >= 0.5) != (prob[1:] >= 0.5)).nonzero()[0, 0]
+    return (x1[i] + x1[i + 1]) / 2
+
+
+right(ex.check_11_crossing,
+      ("chapter", crossing), ("bisection", crossing_bisection), ("sign change", crossing_sign_change),
+      ("coarse grid", lambda m, x2: crossing(m, x2, steps=201)))
+wrong(ex.check_11_crossing,
+      ("x2 stays fixed", lambda m, x2: crossing(m, x2, swap=True)),
+      ("not where the logit is 0.5", lambda m, x2: crossing(m, x2, level=0.5)),
+      ("not its index", lambda m, x2: crossing(m, x2, index=True)),
+      ("elsewhere than", lambda m, x2: crossing(m, x2, steps=21)),
+      ("(N, 2)", lambda m, x2: m(torch.tensor([0.5, x2])).item()))
+
+right(ex.check_11_linear_boundary,
+      ("chapter", lambda w1, w2, b, x1: -(w1 * x1 + b) / w2),
+      ("expanded", lambda w1, w2, b, x1: -w1 / w2 * x1 - b / w2),
+      ("reordered", lambda w1, w2, b, x1: (-b - w1 * x1) / w2))
+wrong(ex.check_11_linear_boundary,
+      ("sign", lambda w1, w2, b, x1: (w1 * x1 + b) / w2),
+      ("divide by w2", lambda w1, w2, b, x1: -(w1 * x1 + b)),
+      ("bias by w2", lambda w1, w2, b, x1: -w1 * x1 / w2 - b),
+      ("not 0.5", lambda w1, w2, b, x1: (0.5 - w1 * x1 - b) / w2),
+      ("whose weight is w2", lambda w1, w2, b, x1: -(w2 * x1 + b) / w1))
+
+
+# Chapters 7 to 11 together: no hint gives a prediction away, and the debugging code is the chapters'
+
+
+HIDDEN_7_TO_11 = {  # each prediction of chapters 7 to 11, and how its answer could be written in a hint
+    ex.predict_07_dropout: ("3.75",),
+    ex.predict_08_vmap_shape: ("(5, 100, 1)", "5, 100, 1"),
+    ex.predict_09_parabola: ("0.125", "1/8"),
+    ex.predict_11_grid_shape: ("(3, 5, 2)", "3, 5, 2"),
+}
+
+
+def test_a_wrong_guess_of_chapters_7_to_11_is_not_told_the_answer() -> None:
+    for check, guess, _ in WRONG:
+        if check in HIDDEN_7_TO_11:
+            hint = repr(check(guess))
+            assert not any(text in hint for text in HIDDEN_7_TO_11[check]), (check.__name__, hint)
+    assert all(check(answer).why for check, answer, _ in RIGHT if check in HIDDEN_7_TO_11)
+
+
+def test_the_debugging_code_is_the_chapters() -> None:
+    """The buggy functions above are the ones the chapters print, line for line."""
+    import json
+    from pathlib import Path
+
+    for chapter, code in BUGGY.items():
+        nb = json.loads((Path(__file__).parent.parent / "chapters" / f"{chapter}.ipynb").read_text())
+        text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+        printed = "\n".join(line.strip() for line in text.splitlines())
+        assert "\n".join(line.strip() for line in code.strip().splitlines()) in printed, chapter
 
 
 # Chapter 13: a processor's peak
@@ -1042,8 +1297,8 @@ def test_wrong_kind_of_answer_raises_type_error() -> None:
         ex.check_03_module_list(MLP([2, 1]))
     with pytest.raises(TypeError, match="number"):
         ex.predict_05_two_steps("2.12")
-    with pytest.raises(TypeError, match="True or False"):
-        ex.check_07_eval_mode("no")
+    with pytest.raises(TypeError, match="list of distinct values"):
+        ex.predict_07_dropout("0, 3.75")
     with pytest.raises(TypeError, match="list of whole numbers"):
         ex.predict_04_batch_sizes("32, 32, 32, 4")
     with pytest.raises(TypeError, match="a shape such as"):

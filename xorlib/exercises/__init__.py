@@ -33,17 +33,11 @@ from xorlib.exercises.ch05_ch06 import (
     debug_06_train_loop,
     predict_05_two_steps,
 )
-from xorlib.exercises.ch07_ch11 import (
-    check_07_accuracy,
-    check_07_eval_mode,
-    check_11_linear_boundary,
-    check_11_probability_grid,
-)
-from xorlib.exercises.ch08_ch10 import (
-    check_08_batched_logits,
-    check_09_momentum_step,
-    check_10_early_stopping,
-)
+from xorlib.exercises.ch07 import check_07_circle_feature, debug_07_accuracy, predict_07_dropout
+from xorlib.exercises.ch08 import check_08_batched_logits, predict_08_vmap_shape
+from xorlib.exercises.ch09 import check_09_full_batch_rate, debug_09_momentum, predict_09_parabola
+from xorlib.exercises.ch10 import check_10_patience, debug_10_best_weights
+from xorlib.exercises.ch11 import check_11_crossing, check_11_linear_boundary, predict_11_grid_shape
 from xorlib.exercises.ch12 import (
     check_12_accuracy,
     check_12_two_classes,
@@ -56,10 +50,11 @@ from xorlib.exercises.r_appendix import check_r_second_batch
 __all__ = [
     "check_00_corner_distances", "check_00_labels", "check_01_gradient", "check_02_timing",
     "check_03_module_list", "check_04_circles_dataset", "check_05_line_classifier", "check_06_resume",
-    "check_07_accuracy", "check_07_eval_mode", "check_08_batched_logits", "check_09_momentum_step",
-    "check_10_early_stopping", "check_11_linear_boundary", "check_11_probability_grid", "check_12_accuracy",
-    "check_12_two_classes", "check_13_peak", "check_r_second_batch", "debug_01_descend", "debug_02_logits_on",
-    "debug_05_step", "debug_06_train_loop", "debug_12_training_loop", "predict_00_broadcast_shape",
-    "predict_00_shared_memory", "predict_03_parameter_count", "predict_04_batch_sizes",
-    "predict_05_two_steps", "predict_12_shapes",
+    "check_07_circle_feature", "check_08_batched_logits", "check_09_full_batch_rate", "check_10_patience",
+    "check_11_crossing", "check_11_linear_boundary", "check_12_accuracy", "check_12_two_classes",
+    "check_13_peak", "check_r_second_batch", "debug_01_descend", "debug_02_logits_on", "debug_05_step",
+    "debug_06_train_loop", "debug_07_accuracy", "debug_09_momentum", "debug_10_best_weights",
+    "debug_12_training_loop", "predict_00_broadcast_shape", "predict_00_shared_memory",
+    "predict_03_parameter_count", "predict_04_batch_sizes", "predict_05_two_steps", "predict_07_dropout",
+    "predict_08_vmap_shape", "predict_09_parabola", "predict_11_grid_shape", "predict_12_shapes",
 ]
