@@ -128,11 +128,26 @@ def test_decision_regions_colours_each_class_by_its_colour() -> None:
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [f"class {k}" for k in range(4)]
 
 
-def test_decision_regions_keeps_to_the_maps_square() -> None:
+def test_decision_regions_grows_its_square_until_every_sample_is_on_it() -> None:
     data = multiclass.CornerDataset(200, std=0.6, seed=0)  # some points far outside [-0.5, 1.5]^2
-    assert data.X.min() < plotting.LO and data.X.max() > plotting.HI
+    low, high = data.X.min().item(), data.X.max().item()
+    assert low < plotting.LO and high > plotting.HI
     ax = multiclass.decision_regions(quadrants(), data.X, data.y).axes[0]
-    assert ax.get_xlim() == (plotting.LO, plotting.HI) and ax.get_ylim() == (plotting.LO, plotting.HI)
+    (lo, hi), extent = ax.get_xlim(), ax.images[0].get_extent()
+    assert ax.get_ylim() == (lo, hi) and tuple(extent) == (lo, hi, lo, hi), "a square map, all of it shown"
+    assert lo < low and high < hi, "every sample lies on the map"
+    assert lo % 0.5 == 0 and hi % 0.5 == 0 and lo > low - 0.6 and hi < high + 0.6, "grown in steps of 0.5"
+    image = ax.images[0].get_array()  # the quadrants model: class 2a + b around (0.5, 0.5)
+    assert image[0, 0] == 0 and image[-1, -1] == 3 and image[-1, 0] == 1 and image[0, -1] == 2
+
+
+def test_region_image_covers_the_square_it_is_given() -> None:
+    image = multiclass.region_image(quadrants(), steps=5, lo=0.0, hi=4.0)  # axis 0, 1, 2, 3, 4
+    assert image[0, 0] == 0 and image[1, 1] == 3, "(1, 1) lies above and right of (0.5, 0.5)"
+    with pytest.raises(ValueError, match="lo must be below hi"):
+        multiclass.region_image(quadrants(), 5, lo=1.0, hi=1.0)
+    with pytest.raises(ValueError, match="lo must be finite"):
+        multiclass.region_image(quadrants(), 5, lo=float("nan"))
 
 
 def test_decision_regions_draws_into_given_axes_without_a_legend() -> None:

@@ -9,6 +9,8 @@ ReLU units that output 0 for every sample.
 
 from __future__ import annotations
 
+import math
+
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.colors import ListedColormap
@@ -126,12 +128,15 @@ def scatter(ax: plt.Axes, X: torch.Tensor, y: torch.Tensor, legend: bool = True)
 
 
 @torch.no_grad()
-def _grid_logits(model: nn.Module, steps: int) -> torch.Tensor:
+def _grid_logits(model: nn.Module, steps: int, lo: float, hi: float) -> torch.Tensor:
     """The model's logits ``(steps * steps, C)`` on the grid of ``region_image``, row by row."""
     _checks.module("model", model)
     steps = _checks.positive_int("steps", steps, maximum=2_000)
+    lo, hi = _checks.number("lo", lo, signed=True), _checks.number("hi", hi, signed=True)
+    if lo >= hi:
+        raise ValueError(f"lo must be below hi, got lo={lo}, hi={hi}")
     device, dtype = module_device(model), module_dtype(model)
-    axis = torch.linspace(plotting.LO, plotting.HI, steps, device=device, dtype=dtype)
+    axis = torch.linspace(lo, hi, steps, device=device, dtype=dtype)
     x2, x1 = torch.meshgrid(axis, axis, indexing="ij")  # rows follow x_2, columns x_1
     grid = torch.stack([x1, x2], dim=-1).reshape(-1, 2)  # (steps*steps, 2)
     with eval_mode(model):
@@ -145,15 +150,17 @@ def _grid_logits(model: nn.Module, steps: int) -> torch.Tensor:
     return logits.cpu()
 
 
-def region_image(model: nn.Module, steps: int = 200) -> torch.Tensor:
-    """The class a model picks (its largest logit) on a ``steps x steps`` grid over ``[-0.5, 1.5]^2``.
+def region_image(model: nn.Module, steps: int = 200, lo: float = plotting.LO,
+                 hi: float = plotting.HI) -> torch.Tensor:
+    """The class a model picks (its largest logit) on a ``steps x steps`` grid over ``[lo, hi]^2``.
 
-    Row 0 lies at ``x_2 = -0.5`` and column 0 at ``x_1 = -0.5``, as in ``plotting.boundary_image``;
+    Row 0 lies at ``x_2 = lo`` and column 0 at ``x_1 = lo``, as in ``plotting.boundary_image``;
     the model's train/eval mode is kept.
 
     Args:
         model: takes ``(M, 2)`` points to ``(M, C)`` logits, 2 <= C <= 4.
         steps: points per side, at most 2,000.
+        lo, hi: the square's ends, ``lo < hi`` (by default ``[-0.5, 1.5]``).
 
     Returns:
         Tensor: int64 class indices.
@@ -173,12 +180,15 @@ def region_image(model: nn.Module, steps: int = 200) -> torch.Tensor:
         [[0, 0, 0], [1, 0, 0], [1, 1, 0]]
     """
     steps = _checks.positive_int("steps", steps, maximum=2_000)
-    return _grid_logits(model, steps).argmax(dim=1).reshape(steps, steps)
+    return _grid_logits(model, steps, lo, hi).argmax(dim=1).reshape(steps, steps)
 
 
 def decision_regions(model: nn.Module, X: torch.Tensor, y: torch.Tensor, title: str = "Decision regions",
                      ax: plt.Axes | None = None, legend: bool = True) -> Figure:
     """Colour the plane by the class the model picks, outline each region, and draw the samples on top.
+
+    The map covers ``[-0.5, 1.5]^2``, grown in steps of 0.5 until every sample lies on it, as
+    ``plotting.decision_boundary``'s does.
 
     Args:
         model: takes ``(M, 2)`` points to ``(M, C)`` logits, 2 <= C <= 4.
@@ -206,12 +216,16 @@ def decision_regions(model: nn.Module, X: torch.Tensor, y: torch.Tensor, title: 
         ('untrained', (1.0, 1.0, 1.0, 1.0))
         >>> plt.close(fig)
     """
+    check_x(X, 2)
+    _labels("y", y, len(X))  # checked before a figure exists: a refused call leaves none open
+    lo = min(plotting.LO, math.floor((X.min().item() - 0.1) * 2) / 2)  # no sample off the map
+    hi = max(plotting.HI, math.ceil((X.max().item() + 0.1) * 2) / 2)
     steps = 200
-    logits = _grid_logits(model, steps)  # (steps * steps, C)
+    logits = _grid_logits(model, steps, lo, hi)  # (steps * steps, C)
     regions = logits.argmax(dim=1).reshape(steps, steps)
     fig, ax = (ax.figure, ax) if ax is not None else plotting.figure()
     num_classes = logits.shape[1]
-    extent = (plotting.LO, plotting.HI, plotting.LO, plotting.HI)
+    extent = (lo, hi, lo, hi)
     ax.imshow(regions.numpy(), origin="lower", extent=extent, cmap=ListedColormap(CLASS_COLORS[:num_classes]),
               vmin=-0.5, vmax=num_classes - 0.5, alpha=plotting.BOUNDARY_ALPHA, interpolation="nearest")
     for label in regions.unique().tolist():
@@ -219,7 +233,7 @@ def decision_regions(model: nn.Module, X: torch.Tensor, y: torch.Tensor, title: 
         if 0 < inside.mean() < 1:  # a region that covers everything has no border
             ax.contour(inside, levels=[0.5], extent=extent, colors="#333333", linewidths=1)
     scatter(ax, X, y, legend=legend)
-    ax.set(xlim=(plotting.LO, plotting.HI), ylim=(plotting.LO, plotting.HI), title=title)  # the map's square
+    ax.set(xlim=(lo, hi), ylim=(lo, hi), title=title)  # the map's square
     return fig
 
 
