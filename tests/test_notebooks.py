@@ -18,7 +18,7 @@ import yaml
 from nbval.plugin import comment_markers, find_comment_markers, find_metadata_tags, metadata_tags
 from nbval_figures import figure_differences, split_figures
 from PIL import Image
-from test_sanitizers import sanitize, sanitizers
+from test_sanitizers import sanitize, section_pairs
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))  # the R appendix included
@@ -176,7 +176,7 @@ def test_hygiene_checks_can_fail(tmp_path: Path) -> None:
             check(bad)
 
 
-TIMING = [name for name in sanitizers() if name.startswith("timing-")]  # vary between two runs here
+TIMING = [name for name in section_pairs() if name.startswith("timing-")]  # vary between two runs here
 
 
 def opted_out(cell: dict) -> bool:
