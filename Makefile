@@ -67,7 +67,7 @@ lint: $(STAMP)
 # outputs must hold.
 PORTABLE_KERNELS := ATEN_CPU_CAPABILITY=default MKL_ENABLE_INSTRUCTIONS=SSE4_2 ONEDNN_MAX_CPU_ISA=SSE41 \
 	OMP_NUM_THREADS=1
-RUN_CHECKS := tests/test_notebooks.py tests/test_claims.py
+RUN_CHECKS := tests/test_notebooks.py tests/test_claims.py tests/test_exercise_design.py
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 
 test: lint book $(R_KERNEL)
