@@ -113,7 +113,7 @@ lab-reset:
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 
-peak:  # the clock and FMA rate behind chapter 12's peak estimate (needs a C compiler)
+peak:  # the clock and FMA rate behind chapter 13's peak estimate (needs a C compiler)
 	mkdir -p _build
 	cc -O3 -march=native -o _build/cpu_peak benchmarks/cpu_peak.c
 	_build/cpu_peak

@@ -1,4 +1,4 @@
-/* The two numbers a peak-rate estimate needs, measured on one core (chapter 12):
+/* The two numbers a peak-rate estimate needs, measured on one core (chapter 13):
  *   the clock: a chain of dependent integer additions, one cycle each;
  *   float32 FLOP per cycle: 12 independent chains of fused multiply-adds on the widest vectors
  *   the compiler was given (-march=native), enough to keep every FMA unit busy.
