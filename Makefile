@@ -42,6 +42,7 @@ $(STAMP): $(LOCK) pyproject.toml
 	$(BIN)/python $(INSTALL_LOCK) $(LOCK)
 	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	$(BIN)/python -m pip check
+	mkdir -p $(LAB_SETTINGS) && cp tools/jupyterlab-overrides.json $(LAB_SETTINGS)/overrides.json
 	touch $(STAMP)
 
 $(R_KERNEL): $(STAMP) tools/register_r_kernel.py
@@ -98,8 +99,9 @@ LAB_DIR ?= _build/lab
 lab: lab-copy $(R_KERNEL)  # as root (e.g. in a container) Lab starts only with --allow-root
 	$(BIN)/jupyter lab $(LAB_DIR) $(if $(filter 0,$(shell id -u)),--allow-root)
 
-# Lab saves the panel's widget state with the notebook (tools/jupyterlab-overrides.json), so a chapter
-# reopened after its kernel stopped shows the last panel drawn, not "Error displaying widget".
+# Lab saves the panel's widget state with the notebook (tools/jupyterlab-overrides.json, installed by
+# set-up and again here), so a chapter reopened after its kernel stopped shows the last panel drawn,
+# not "Error displaying widget: model not found".
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
 
 lab-copy: $(STAMP)
